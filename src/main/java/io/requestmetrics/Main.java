@@ -1,2 +1,136 @@
 package io.requestmetrics;
-public final class Main { public static void main(String[] a) {} }
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.helidon.logging.common.LogConfig;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.service.registry.Services;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.HttpRouting;
+
+import io.requestmetrics.api.ApiService;
+import io.requestmetrics.api.Apis;
+import io.requestmetrics.api.DatasetStore;
+import io.requestmetrics.api.DatasetsService;
+import io.requestmetrics.api.HealthService;
+import io.requestmetrics.api.JsonErrors;
+import io.requestmetrics.api.ModelStore;
+import io.requestmetrics.api.ModelsService;
+import io.requestmetrics.api.StartupModels;
+import io.requestmetrics.api.VersionService;
+import io.requestmetrics.metrics.RequestMetricsConfig;
+import io.requestmetrics.metrics.RequestMetricsFilter;
+
+/**
+ * Starts the service: reads the configuration, builds the server and wires the routing. Nothing else.
+ */
+public final class Main {
+
+    /** Environment variable naming an external configuration file that overrides the packaged {@code app.yaml}. */
+    public static final String CONFIG_FILE_ENV = "APP_CONFIG";
+    /** Configuration file name, both packaged and looked for in the working directory. */
+    public static final String CONFIG_FILE = "app.yaml";
+
+    private Main() {
+    }
+
+    /**
+     * @param args ignored
+     */
+    public static void main(String[] args) {
+        LogConfig.configureRuntime();
+        Config config = config();
+        Services.set(Config.class, config);
+
+        WebServerConfig.Builder server = WebServer.builder();
+        setUpServer(server, config);
+        WebServer webServer = server
+                .routing(routing -> routing(routing, config, List.of()))
+                .build()
+                .start();
+
+        System.getLogger(Main.class.getName()).log(System.Logger.Level.INFO,
+                "request-metrics is up: API on :" + webServer.port() + ", metrics and health on :"
+                        + webServer.port("admin") + "/observe");
+    }
+
+    /**
+     * The configuration, highest priority first: system properties ({@code -Dserver.port=9090}), environment
+     * variables ({@code SERVER_PORT=9090}), the file named by {@code $APP_CONFIG} (which must exist if set), else
+     * {@code ./app.yaml} if present, then the {@code app.yaml} packaged in the jar.
+     *
+     * @return configuration
+     */
+    public static Config config() {
+        String external = System.getenv(CONFIG_FILE_ENV);
+        var builder = Config.builder();
+        if (external != null && !external.isBlank()) {
+            if (!Files.isRegularFile(Path.of(external))) {
+                throw new IllegalStateException(CONFIG_FILE_ENV + " names " + external + ", which is not a readable file");
+            }
+            builder.addSource(ConfigSources.file(external));
+        } else {
+            builder.addSource(ConfigSources.file(CONFIG_FILE).optional());
+        }
+        return builder.addSource(ConfigSources.classpath(CONFIG_FILE))
+                .build();
+    }
+
+    /**
+     * Applies the {@code server} configuration (sockets, observe features) and the JSON error rendering.
+     *
+     * @param server server builder
+     * @param config whole configuration
+     */
+    public static void setUpServer(WebServerConfig.Builder server, Config config) {
+        server.config(config.get("server"))
+                .directHandlers(JsonErrors.directHandlers());
+    }
+
+    /**
+     * Routing of the public socket: the request-metrics filter (unless disabled) and one service per API.
+     *
+     * @param routing   routing builder of the default socket
+     * @param config    whole configuration
+     * @param extraApis further APIs (tests add fault-injecting ones)
+     */
+    public static void routing(HttpRouting.Builder routing, Config config, List<ApiService> extraApis) {
+        ModelStore models = new ModelStore();
+        StartupModels.register(config.get("models"), models);
+        List<ApiService> services = new ArrayList<>(List.of(
+                new HealthService(),
+                new VersionService(version()),
+                new ModelsService(models),
+                new DatasetsService(new DatasetStore(config.get("datasets.max-rows").asInt().orElse(100_000)))));
+        services.addAll(extraApis);
+        Apis apis = Apis.create(services);
+
+        RequestMetricsConfig metricsConfig = RequestMetricsConfig.create(config.get(RequestMetricsConfig.CONFIG_KEY));
+        if (metricsConfig.enabled()) {
+            routing.addFilter(RequestMetricsFilter.create(metricsConfig, Services.get(MeterRegistry.class), apis.names()));
+        }
+        apis.register(routing);
+    }
+
+    private static String version() {
+        try (InputStream in = Main.class.getResourceAsStream("/request-metrics-version.properties")) {
+            Properties properties = new Properties();
+            if (in != null) {
+                properties.load(in);
+            }
+            return properties.getProperty("version", "unknown");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package io.requestmetrics.api;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.common.media.type.MediaType;
+import io.helidon.common.media.type.MediaTypes;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * {@code /v1/datasets}: list, get, register and unregister datasets; page through, stream and append their rows.
+ */
+public final class DatasetsService implements ApiService {
+
+    /** Media type of the streamed rows: one JSON object per line. */
+    public static final MediaType NDJSON = MediaTypes.create("application", "x-ndjson");
+    /** Accepted values of {@code purpose}. */
+    public static final Set<String> PURPOSES = Set.of("post-training/messages", "eval/question-answer", "eval/messages-answer");
+    /** Page size when {@code limit} is not given. */
+    public static final int DEFAULT_LIMIT = 100;
+    /** Largest accepted {@code limit}. */
+    public static final int MAX_LIMIT = 1000;
+
+    private final DatasetStore store;
+
+    /**
+     * @param store where datasets are kept
+     */
+    public DatasetsService(DatasetStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public String name() {
+        return "datasets";
+    }
+
+    @Override
+    public List<Route> routes() {
+        return List.of(
+                Route.get("/", this::list),
+                Route.post("/", this::register),
+                Route.get("/{dataset_id}", this::get),
+                Route.delete("/{dataset_id}", this::unregister),
+                Route.get("/{dataset_id}/rows", this::rows).alsoProducing(NDJSON),
+                Route.post("/{dataset_id}/rows", this::appendRows));
+    }
+
+    /** Body of {@code POST /v1/datasets}. */
+    record Registration(String datasetId, String purpose, List<ObjectNode> rows, Map<String, Object> metadata) {
+    }
+
+    /** Body of {@code POST /v1/datasets/{dataset_id}/rows}. */
+    record Rows(List<ObjectNode> rows) {
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        Json.send(res, Status.OK_200, Map.of("data", store.list().stream().map(DatasetsService::summary).toList()));
+    }
+
+    private void get(ServerRequest req, ServerResponse res) {
+        withDataset(req, res, dataset -> Json.send(res, Status.OK_200, summary(dataset)));
+    }
+
+    private void register(ServerRequest req, ServerResponse res) {
+        Optional<Registration> body = JsonBodies.read(req, res, Registration.class);
+        if (body.isEmpty()) {
+            return;
+        }
+        Registration registration = body.get();
+        Optional<String> problem = Ids.problem("dataset_id", registration.datasetId())
+                .or(() -> purposeProblem(registration.purpose()))
+                .or(() -> rowsProblem(registration.rows(), false));
+        if (problem.isPresent()) {
+            JsonErrors.send(res, Status.BAD_REQUEST_400, problem.get());
+            return;
+        }
+        Dataset dataset = new Dataset(registration.datasetId(), registration.purpose(), registration.metadata(),
+                                      registration.rows());
+        if (dataset.rowCount() > store.maxRows()) {
+            JsonErrors.send(res, Status.REQUEST_ENTITY_TOO_LARGE_413, "a dataset holds at most " + store.maxRows() + " rows");
+            return;
+        }
+        if (!store.add(dataset)) {
+            JsonErrors.send(res, Status.CONFLICT_409, "a dataset with this dataset_id is already registered");
+            return;
+        }
+        res.header(HeaderNames.LOCATION, basePath() + "/" + dataset.datasetId());
+        Json.send(res, Status.CREATED_201, summary(dataset));
+    }
+
+    private void unregister(ServerRequest req, ServerResponse res) {
+        if (store.remove(req.path().pathParameters().get("dataset_id"))) {
+            res.status(Status.NO_CONTENT_204).send();
+        } else {
+            JsonErrors.send(res, Status.NOT_FOUND_404, "dataset not found");
+        }
+    }
+
+    private void rows(ServerRequest req, ServerResponse res) {
+        withDataset(req, res, dataset -> {
+            boolean stream = req.headers().bestAccepted(MediaTypes.APPLICATION_JSON, NDJSON)
+                    .filter(NDJSON::equals)
+                    .isPresent();
+            if (stream) {
+                streamRows(res, dataset.rows());
+                return;
+            }
+            OptionalInt start = intParameter(req, res, "start_index", 0, 0, Integer.MAX_VALUE);
+            if (start.isEmpty()) {
+                return;
+            }
+            OptionalInt limit = intParameter(req, res, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+            if (limit.isEmpty()) {
+                return;
+            }
+            List<ObjectNode> rows = dataset.rows();
+            int from = Math.min(start.getAsInt(), rows.size());
+            int to = (int) Math.min((long) from + limit.getAsInt(), rows.size());
+            Map<String, Object> page = new LinkedHashMap<>();
+            page.put("data", rows.subList(from, to));
+            page.put("next_start_index", to < rows.size() ? to : null);
+            Json.send(res, Status.OK_200, page);
+        });
+    }
+
+    private void appendRows(ServerRequest req, ServerResponse res) {
+        String datasetId = req.path().pathParameters().get("dataset_id");
+        if (store.find(datasetId).isEmpty()) {
+            JsonErrors.send(res, Status.NOT_FOUND_404, "dataset not found");
+            return;
+        }
+        Optional<Rows> body = JsonBodies.read(req, res, Rows.class);
+        if (body.isEmpty()) {
+            return;
+        }
+        List<ObjectNode> rows = body.get().rows();
+        Optional<String> problem = rowsProblem(rows, true);
+        if (problem.isPresent()) {
+            JsonErrors.send(res, Status.BAD_REQUEST_400, problem.get());
+            return;
+        }
+        switch (store.append(datasetId, rows)) {
+            case APPENDED -> Json.send(res, Status.OK_200, summary(store.find(datasetId).orElseThrow()));
+            case NOT_FOUND -> JsonErrors.send(res, Status.NOT_FOUND_404, "dataset not found");
+            case TOO_MANY_ROWS -> JsonErrors.send(res, Status.REQUEST_ENTITY_TOO_LARGE_413,
+                                                  "a dataset holds at most " + store.maxRows() + " rows; nothing was appended");
+        }
+    }
+
+    private void withDataset(ServerRequest req, ServerResponse res, java.util.function.Consumer<Dataset> action) {
+        store.find(req.path().pathParameters().get("dataset_id"))
+                .ifPresentOrElse(action, () -> JsonErrors.send(res, Status.NOT_FOUND_404, "dataset not found"));
+    }
+
+    private static void streamRows(ServerResponse res, List<ObjectNode> rows) {
+        res.status(Status.OK_200).header(HeaderNames.CONTENT_TYPE, NDJSON.text());
+        // A client that goes away makes a write throw Helidon's ServerConnectionException, which must reach the
+        // filter unchanged: it is how a cut stream is told from a failed one.
+        try (OutputStream out = res.outputStream()) {
+            for (ObjectNode row : rows) {
+                out.write(Json.MAPPER.writeValueAsBytes(row));
+                out.write('\n');
+                out.flush();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Map<String, Object> summary(Dataset dataset) {
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("dataset_id", dataset.datasetId());
+        summary.put("purpose", dataset.purpose());
+        summary.put("metadata", dataset.metadata());
+        summary.put("row_count", dataset.rowCount());
+        return summary;
+    }
+
+    private static Optional<String> purposeProblem(String purpose) {
+        if (purpose == null || !PURPOSES.contains(purpose)) {
+            return Optional.of("field 'purpose' must be one of " + String.join(", ", PURPOSES.stream().sorted().toList()));
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> rowsProblem(List<ObjectNode> rows, boolean required) {
+        if (rows == null) {
+            return required ? Optional.of("field 'rows' is required") : Optional.empty();
+        }
+        for (int i = 0; i < rows.size(); i++) {
+            if (rows.get(i) == null) {
+                return Optional.of("field 'rows[" + i + "]' must be a JSON object");
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static OptionalInt intParameter(ServerRequest req, ServerResponse res, String name, int defaultValue, int min, int max) {
+        Optional<String> raw = req.query().first(name).asOptional();
+        if (raw.isEmpty()) {
+            return OptionalInt.of(defaultValue);
+        }
+        try {
+            long value = Long.parseLong(raw.get().trim());
+            if (value >= min && value <= max) {
+                return OptionalInt.of((int) value);
+            }
+        } catch (NumberFormatException e) {
+            // answered below, like a number out of range
+        }
+        JsonErrors.send(res, Status.BAD_REQUEST_400,
+                        "query parameter '" + name + "' must be an integer from " + min + " to " + max);
+        return OptionalInt.empty();
+    }
+}
