@@ -50,6 +50,12 @@ final class JsonBodies {
     }
 
     private static String describe(JsonProcessingException e) {
+        if (isInvalidUtf8(e)) {
+            return "the request body is not valid UTF-8";
+        }
+        if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Trailing token")) {
+            return "unexpected content after the JSON value" + at(e);
+        }
         if (e instanceof UnrecognizedPropertyException unknown) {
             return "unknown field '" + unknown.getPropertyName() + "'";
         }
@@ -60,13 +66,8 @@ final class JsonBodies {
             }
             return "field '" + field + "' has the wrong type";
         }
-        if (e instanceof JsonParseException parse && parse.getLocation() != null) {
-            String reason = parse.getOriginalMessage();
-            if (reason != null && reason.startsWith("Invalid UTF-8")) {
-                return "the request body is not valid UTF-8";
-            }
-            return "malformed JSON at line " + parse.getLocation().getLineNr()
-                    + ", column " + parse.getLocation().getColumnNr();
+        if (e instanceof JsonParseException) {
+            return "malformed JSON" + at(e);
         }
         if (e instanceof JsonMappingException mapping) {
             String field = field(mapping);
@@ -74,6 +75,21 @@ final class JsonBodies {
                     : "field '" + field + "' is invalid";
         }
         return "malformed JSON";
+    }
+
+    private static boolean isInvalidUtf8(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            String message = cause instanceof JsonProcessingException json ? json.getOriginalMessage() : cause.getMessage();
+            if (message != null && message.startsWith("Invalid UTF-8")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String at(JsonProcessingException e) {
+        return e.getLocation() == null ? ""
+                : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
     }
 
     private static String field(JsonMappingException e) {

@@ -1,7 +1,6 @@
 package io.requestmetrics.api;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
@@ -71,7 +70,15 @@ public final class JsonErrors {
                 .build();
     }
 
-    private static Map<String, Object> body(Status status, String message) {
-        return Map.of("error", Map.of("status", status.code(), "message", message));
+    private static ErrorBody body(Status status, String message) {
+        return new ErrorBody(new ErrorDetail(status.code(), message));
+    }
+
+    /** The error body; a record so that fields keep this order. */
+    record ErrorBody(ErrorDetail error) {
+    }
+
+    /** What went wrong. */
+    record ErrorDetail(int status, String message) {
     }
 }

@@ -39,22 +39,22 @@ public record Route(Method method, String path, Handler handler, boolean readsJs
     }
 
     /** A GET route answering JSON. */
-    static Route get(String path, Handler handler) {
+    public static Route get(String path, Handler handler) {
         return new Route(Method.GET, path, handler, false, List.of(MediaTypes.APPLICATION_JSON));
     }
 
     /** A POST route reading and answering JSON. */
-    static Route post(String path, Handler handler) {
+    public static Route post(String path, Handler handler) {
         return new Route(Method.POST, path, handler, true, List.of(MediaTypes.APPLICATION_JSON));
     }
 
     /** A DELETE route answering JSON (errors) or nothing. */
-    static Route delete(String path, Handler handler) {
+    public static Route delete(String path, Handler handler) {
         return new Route(Method.DELETE, path, handler, false, List.of(MediaTypes.APPLICATION_JSON));
     }
 
     /** This route, also able to answer with {@code mediaType}. */
-    Route alsoProducing(MediaType mediaType) {
+    public Route alsoProducing(MediaType mediaType) {
         return new Route(method, path, handler, readsJson,
                          java.util.stream.Stream.concat(produces.stream(), java.util.stream.Stream.of(mediaType)).toList());
     }

@@ -1,0 +1,94 @@
+package io.requestmetrics.metrics;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+
+import io.requestmetrics.testing.TestServers;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class RequestMetricsConfigTest {
+
+    @Test
+    void missingKeysTakeTheDocumentedDefaults() {
+        RequestMetricsConfig config = RequestMetricsConfig.defaults();
+
+        assertThat(config.enabled(), is(true));
+        assertThat(config.prefix(), is("llama_stack"));
+        assertThat(config.versionPrefixes(), is(List.of("v1", "v1alpha", "v1beta")));
+        assertThat(config.excludedPaths(), is(List.of("/observe", "/docs", "/openapi", "/favicon.ico", "/static")));
+        assertThat(config.buckets().getFirst(), is(Duration.ofMillis(5)));
+        assertThat(config.buckets().getLast(), is(Duration.ofSeconds(60)));
+        assertThat(config.buckets().size(), is(13));
+    }
+
+    @Test
+    void appYamlHoldsTheSameValuesAsTheDefaults() {
+        RequestMetricsConfig fromFile = RequestMetricsConfig.create(TestServers.config().get("request-metrics"));
+
+        assertThat(fromFile, is(RequestMetricsConfig.defaults()));
+    }
+
+    @Test
+    void systemPropertyStyleOverrideWins() {
+        RequestMetricsConfig config = RequestMetricsConfig.create(
+                TestServers.config(Map.of("request-metrics.prefix", "my_app")).get("request-metrics"));
+
+        assertThat(config.prefix(), is("my_app"));
+        assertThat(config.meterName("requests"), is("my_app_requests"));
+    }
+
+    @ParameterizedTest(name = "{0}={1} is rejected naming {2}")
+    @CsvSource(delimiter = '|', value = {
+            "buckets.0|0.5|request-metrics.buckets",
+            "buckets.0|0|request-metrics.buckets",
+            "buckets.0|-1|request-metrics.buckets",
+            "buckets.0|abc|request-metrics",
+            "prefix|''|request-metrics.prefix",
+            "prefix|llama-stack|request-metrics.prefix",
+            "prefix|9lives|request-metrics.prefix",
+            "version-prefixes.0|v1/x|request-metrics.version-prefixes",
+            "excluded-paths.0|observe|request-metrics.excluded-paths",
+            "excluded-paths.0|/|request-metrics.excluded-paths"})
+    void invalidSettingStopsStartUpNamingTheKey(String key, String value, String named) {
+        Config node = Config.builder()
+                .addSource(ConfigSources.create(Map.of("request-metrics." + key, value)))
+                .addSource(ConfigSources.classpath("app.yaml"))
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .build()
+                .get("request-metrics");
+
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> RequestMetricsConfig.create(node));
+
+        assertThat(error.getMessage(), containsString(named));
+    }
+
+    @Test
+    void unsortedBucketsAreRejectedWithBothValues() {
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> new RequestMetricsConfig(
+                true, "p", List.of(), List.of(), List.of(Duration.ofSeconds(2), Duration.ofSeconds(1))));
+
+        assertThat(error.getMessage(), is("Invalid configuration request-metrics.buckets: bounds must be strictly "
+                                                  + "increasing, got 1.0s after 2.0s"));
+    }
+
+    @Test
+    void emptyBucketListIsRejected() {
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> new RequestMetricsConfig(
+                true, "p", List.of(), List.of(), List.of()));
+
+        assertThat(error.getMessage(), containsString("request-metrics.buckets"));
+    }
+}

@@ -1,0 +1,373 @@
+package io.requestmetrics.metrics;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpRoute;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import io.helidon.webserver.testing.junit5.Socket;
+
+import io.requestmetrics.Main;
+import io.requestmetrics.testing.FaultsApi;
+import io.requestmetrics.testing.Http;
+import io.requestmetrics.testing.Poll;
+import io.requestmetrics.testing.Scrape;
+import io.requestmetrics.testing.TestServers;
+
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The filter end to end: real sockets, the real routing and configuration, values read back from a real scrape of
+ * the admin socket.
+ */
+@ServerTest
+class RequestMetricsServerTest {
+
+    private static final String REQUESTS = "llama_stack_requests_total";
+    private static final String DURATION = "llama_stack_request_duration_seconds";
+    private static final String IN_FLIGHT = "llama_stack_concurrent_requests";
+    private static final Set<String> ROUTED_APIS = Set.of("health", "version", "models", "datasets", "inspect", "faults");
+    private static final FaultsApi FAULTS = new FaultsApi();
+
+    private final URI api;
+    private final URI admin;
+
+    RequestMetricsServerTest(URI api, @Socket("admin") URI admin) {
+        this.api = api;
+        this.admin = admin;
+    }
+
+    @SetUpServer
+    static void server(WebServerConfig.Builder server) {
+        TestServers.setUp(server);
+    }
+
+    @SetUpRoute
+    static void routing(HttpRouting.Builder routing) {
+        Main.routing(routing, TestServers.config(), List.of(FAULTS));
+    }
+
+    @Test
+    void countsEveryRequestExactlyOncePerApiAndStatus() {
+        int n = 25;
+        record Call(String method, String path, String body, String api, String status) { }
+        List<Call> calls = List.of(
+                new Call("GET", "/v1/health", null, "health", "200"),
+                new Call("GET", "/v1/version", null, "version", "200"),
+                new Call("GET", "/v1/models", null, "models", "200"),
+                new Call("GET", "/v1/models/no-such-model", null, "models", "404"),
+                new Call("POST", "/v1/models", "{\"model_id\":\"\"}", "models", "400"),
+                new Call("GET", "/v1/datasets", null, "datasets", "200"),
+                new Call("DELETE", "/v1/health", null, "health", "405"),
+                new Call("GET", "/v1/faults/throw", null, "faults", "500"),
+                new Call("GET", "/v1/faults/bad-request", null, "faults", "400"));
+        Scrape before = Scrape.of(admin);
+
+        for (Call call : calls) {
+            for (int i = 0; i < n; i++) {
+                HttpResponse<String> response = call.body() == null
+                        ? Http.send(api, call.method(), call.path(), new byte[0])
+                        : Http.postJson(api, call.path(), call.body());
+                assertThat(call.path(), String.valueOf(response.statusCode()), is(call.status()));
+            }
+        }
+
+        for (Call call : calls) {
+            String[] labels = {"api", call.api(), "status", call.status()};
+            double expected = before.value(REQUESTS, labels) + n;
+            Poll.until(() -> Scrape.of(admin).value(REQUESTS, labels), expected);
+            Scrape after = Scrape.of(admin);
+            assertThat(call.path() + " _count", after.value(DURATION + "_count", labels) - before.value(DURATION + "_count", labels),
+                       is((double) n));
+            String[] infBucket = {"api", call.api(), "status", call.status(), "le", "+Inf"};
+            assertThat(call.path() + " +Inf bucket",
+                       after.value(DURATION + "_bucket", infBucket) - before.value(DURATION + "_bucket", infBucket),
+                       is((double) n));
+        }
+        assertInFlightSettlesAtZero();
+    }
+
+    @Test
+    void unroutedPathsAllLandInUnknownAndCreateNoOtherApiValue() {
+        Random random = new Random(42);
+        List<String> paths = new ArrayList<>();
+        paths.add("/v1/no-such-api/x");
+        for (int i = 0; i < 1000; i++) {
+            paths.add(randomUnroutedPath(random));
+        }
+        Scrape before = Scrape.of(admin);
+        double unknownBefore = before.value(REQUESTS, "api", "unknown");
+        Map<String, Double> knownBefore = countsByApi(before);
+
+        for (String path : paths) {
+            Http.get(api, path);
+        }
+
+        Poll.until(() -> Scrape.of(admin).value(REQUESTS, "api", "unknown"), unknownBefore + paths.size());
+        Scrape after = Scrape.of(admin);
+        Set<String> allowed = new HashSet<>(ROUTED_APIS);
+        allowed.add("unknown");
+        for (String family : List.of(REQUESTS, DURATION + "_count", DURATION + "_bucket", IN_FLIGHT)) {
+            Set<String> seen = after.labelValues(family, "api");
+            seen.removeAll(allowed);
+            assertThat(family + " api values outside the routed set", seen, is(empty()));
+        }
+        Map<String, Double> knownAfter = countsByApi(after);
+        knownBefore.remove("unknown");
+        knownAfter.remove("unknown");
+        assertThat("counts of routed APIs must not move", knownAfter, is(knownBefore));
+    }
+
+    @Test
+    void excludedPathsAndScrapesAreNotCounted() {
+        Scrape before = Scrape.of(admin);
+        double totalBefore = before.value(REQUESTS);
+        for (String path : List.of("/observe", "/observe/metrics", "/observe/health", "/docs", "/docs/index.html",
+                                   "/openapi", "/favicon.ico", "/static/app.js")) {
+            assertThat(path, Http.get(api, path).statusCode(), is(404));
+        }
+        for (int i = 0; i < 5; i++) {
+            Scrape.of(admin);
+        }
+        // A segment boundary: /observer is not /observe, so it is counted (as unknown). Once it shows, every
+        // request sent before it has been recorded too.
+        double unknownBefore = before.value(REQUESTS, "api", "unknown");
+        assertThat(Http.get(api, "/observer").statusCode(), is(404));
+        Poll.until(() -> Scrape.of(admin).value(REQUESTS, "api", "unknown"), unknownBefore + 1);
+
+        assertThat(Scrape.of(admin).value(REQUESTS), is(totalBefore + 1));
+    }
+
+    @Test
+    void metricsEndpointIsOnlyOnTheAdminSocket() {
+        assertThat(Http.get(api, "/observe/metrics").statusCode(), is(404));
+        assertThat(Http.get(admin, "/observe/metrics").statusCode(), is(200));
+        assertThat(Http.get(admin, "/v1/models").statusCode(), is(404));
+    }
+
+    @Test
+    void handlerExceptionIsCounted500AndBadRequest400AndGaugeReturnsToZero() {
+        Scrape before = Scrape.of(admin);
+        HttpResponse<String> thrown = Http.get(api, "/v1/faults/throw");
+        HttpResponse<String> badRequest = Http.get(api, "/v1/faults/bad-request");
+
+        assertThat(thrown.statusCode(), is(500));
+        assertThat(thrown.body(), is("{\"error\":{\"status\":500,\"message\":\"Internal Server Error\"}}"));
+        assertThat(badRequest.statusCode(), is(400));
+        assertThat(badRequest.body(), containsString("\"status\":400"));
+        Poll.until(() -> Scrape.of(admin).value(REQUESTS, "api", "faults", "status", "500"),
+                   before.value(REQUESTS, "api", "faults", "status", "500") + 1);
+        Poll.until(() -> Scrape.of(admin).value(REQUESTS, "api", "faults", "status", "400"),
+                   before.value(REQUESTS, "api", "faults", "status", "400") + 1);
+        assertThat(Scrape.of(admin).value(REQUESTS, "api", "faults", "status", "200"),
+                   is(before.value(REQUESTS, "api", "faults", "status", "200")));
+        assertInFlightSettlesAtZero();
+    }
+
+    @Test
+    void clientAbortDuringNdjsonStreamIsCounted499() throws IOException {
+        createLargeDataset("abort-stream", 20, 1000);
+        Scrape before = Scrape.of(admin);
+        String[] aborted = {"api", "datasets", "status", "499"};
+
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", api.getPort())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /v1/datasets/abort-stream/rows HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Accept: application/x-ndjson\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            byte[] firstBytes = in.readNBytes(4096);
+            assertThat(new String(firstBytes, StandardCharsets.US_ASCII), containsString("200 OK"));
+            // Reset, not FIN: the server's next write fails at once instead of filling the socket buffers.
+            socket.setSoLinger(true, 0);
+        }
+
+        Poll.until(() -> Scrape.of(admin).value(REQUESTS, aborted), before.value(REQUESTS, aborted) + 1);
+        assertThat(Scrape.of(admin).value(REQUESTS, "api", "datasets", "status", "200"),
+                   is(before.value(REQUESTS, "api", "datasets", "status", "200")));
+        assertInFlightSettlesAtZero();
+    }
+
+    @Test
+    void gaugeReadsExactlyTheRequestsHeldInFlight() throws Exception {
+        int k = 7;
+        FAULTS.releaseHeld = new CountDownLatch(1);
+        FAULTS.held.drainPermits();
+        double countBefore = Scrape.of(admin).value(REQUESTS, "api", "faults", "status", "200");
+        List<CompletableFuture<HttpResponse<String>>> responses = IntStream.range(0, k)
+                .mapToObj(i -> CompletableFuture.supplyAsync(() -> Http.get(api, "/v1/faults/hold")))
+                .toList();
+        try {
+            assertTrue(FAULTS.held.tryAcquire(k, 20, TimeUnit.SECONDS), "all requests entered the handler");
+
+            Scrape during = Scrape.of(admin);
+            assertThat(during.value(IN_FLIGHT, "api", "faults"), is((double) k));
+            assertThat(during.value(IN_FLIGHT, "api", "models"), is(0.0));
+        } finally {
+            FAULTS.releaseHeld.countDown();
+        }
+        for (CompletableFuture<HttpResponse<String>> response : responses) {
+            assertThat(response.get(30, TimeUnit.SECONDS).statusCode(), is(200));
+        }
+        Poll.until(() -> Scrape.of(admin).value(REQUESTS, "api", "faults", "status", "200"), countBefore + k);
+        assertInFlightSettlesAtZero();
+    }
+
+    @Test
+    void streamedResponseDurationCoversTheWholeStream() throws Exception {
+        FAULTS.releaseStream = new CountDownLatch(1);
+        FAULTS.streamStarted.drainPermits();
+        String[] labels = {"api", "faults", "status", "200"};
+        Scrape before = Scrape.of(admin);
+        CompletableFuture<HttpResponse<String>> response =
+                CompletableFuture.supplyAsync(() -> Http.get(api, "/v1/faults/stream"));
+        long held;
+        try {
+            assertTrue(FAULTS.streamStarted.tryAcquire(20, TimeUnit.SECONDS), "stream started");
+            long start = System.nanoTime();
+            // The stream stays open while the handler waits; this is the part of the response being measured.
+            Thread.sleep(300);
+            held = System.nanoTime() - start;
+        } finally {
+            FAULTS.releaseStream.countDown();
+        }
+        assertThat(response.get(30, TimeUnit.SECONDS).body(), is("{\"part\":1}\n{\"part\":2}\n"));
+
+        Poll.until(() -> Scrape.of(admin).value(DURATION + "_count", labels), before.value(DURATION + "_count", labels) + 1);
+        double recordedSeconds = Scrape.of(admin).value(DURATION + "_sum", labels) - before.value(DURATION + "_sum", labels);
+        assertThat(recordedSeconds, greaterThanOrEqualTo(held / 1e9));
+        // Seconds, not milliseconds: a 0.3 s stream is far below 30.
+        assertThat(recordedSeconds, lessThan(30.0));
+    }
+
+    @Test
+    void scrapeHasConfiguredBucketsHelpLinesAndNoQuantiles() {
+        Http.get(api, "/v1/health");
+        Poll.until(() -> Scrape.of(admin).find(DURATION + "_bucket", "api", "health", "status", "200").isEmpty(), false);
+        Scrape scrape = Scrape.of(admin);
+
+        Set<Double> le = scrape.find(DURATION + "_bucket", "api", "health", "status", "200").stream()
+                .map(sample -> Double.parseDouble(sample.label("le").replace("+Inf", "Infinity")))
+                .collect(Collectors.toCollection(TreeSet::new));
+        Set<Double> expected = new TreeSet<>(RequestMetricsConfig.DEFAULT_BUCKETS_SECONDS);
+        expected.add(Double.POSITIVE_INFINITY);
+        assertThat(le, is(expected));
+
+        for (String family : List.of(REQUESTS, DURATION, IN_FLIGHT)) {
+            assertThat(family + " HELP", scrape.help(family), notNullValue());
+        }
+        assertThat(scrape.text(), containsString("# TYPE " + DURATION + " histogram"));
+        assertThat(scrape.text(), containsString("# TYPE " + REQUESTS + " counter"));
+        assertThat(scrape.text(), containsString("# TYPE " + IN_FLIGHT + " gauge"));
+        List<Scrape.Sample> quantiles = scrape.samples().stream()
+                .filter(sample -> sample.name().startsWith("llama_stack_"))
+                .filter(sample -> sample.labels().containsKey("quantile"))
+                .toList();
+        assertThat(quantiles, is(empty()));
+    }
+
+    @Test
+    void inFlightGaugeIsRegisteredAtZeroForEveryApi() {
+        Scrape scrape = Scrape.of(admin);
+        Set<String> expected = new TreeSet<>(ROUTED_APIS);
+        expected.add("unknown");
+        assertThat(scrape.labelValues(IN_FLIGHT, "api"), is(expected));
+    }
+
+    @Test
+    void promtoolFindsNothingWrongWithOurMetrics() throws Exception {
+        Http.get(api, "/v1/health");
+        Poll.until(() -> Scrape.of(admin).value(REQUESTS, "api", "health") > 0, true);
+        String text = Scrape.of(admin).text();
+        Process promtool;
+        try {
+            promtool = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+        } catch (IOException e) {
+            if (System.getenv("CI") != null) {
+                throw new AssertionError("promtool is required in CI (.ci/run installs it)", e);
+            }
+            org.junit.jupiter.api.Assumptions.abort("promtool is not installed: apt-get install prometheus");
+            return;
+        }
+        try (OutputStream in = promtool.getOutputStream()) {
+            in.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        String output = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(promtool.waitFor(30, TimeUnit.SECONDS), "promtool finished");
+        List<String> ours = output.lines().filter(line -> line.contains("llama_stack")).toList();
+        assertThat("promtool check metrics:\n" + output, ours, is(empty()));
+    }
+
+    private void assertInFlightSettlesAtZero() {
+        for (String apiName : ROUTED_APIS) {
+            Poll.until(() -> Scrape.of(admin).value(IN_FLIGHT, "api", apiName), 0.0);
+        }
+        Poll.until(() -> Scrape.of(admin).value(IN_FLIGHT, "api", "unknown"), 0.0);
+    }
+
+    private void createLargeDataset(String id, int batches, int rowsPerBatch) {
+        assertThat(Http.postJson(api, "/v1/datasets",
+                                 "{\"dataset_id\":\"" + id + "\",\"purpose\":\"eval/question-answer\"}").statusCode(),
+                   is(201));
+        String padding = "x".repeat(400);
+        String batch = IntStream.range(0, rowsPerBatch)
+                .mapToObj(i -> "{\"question\":\"q" + i + "\",\"answer\":\"" + padding + "\"}")
+                .collect(Collectors.joining(",", "{\"rows\":[", "]}"));
+        for (int i = 0; i < batches; i++) {
+            assertThat(Http.postJson(api, "/v1/datasets/" + id + "/rows", batch).statusCode(), is(200));
+        }
+    }
+
+    private static Map<String, Double> countsByApi(Scrape scrape) {
+        Map<String, Double> counts = new LinkedHashMap<>();
+        for (Scrape.Sample sample : scrape.find(REQUESTS)) {
+            counts.merge(sample.label("api"), sample.value(), Double::sum);
+        }
+        return counts;
+    }
+
+    private static String randomUnroutedPath(Random random) {
+        String segment = "x" + random.ints(8 + random.nextInt(40), 'a', 'z' + 1)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append);
+        return switch (random.nextInt(6)) {
+            case 0 -> "/v1/" + segment + "/" + random.nextInt(1000);
+            case 1 -> "/v1alpha/" + segment;
+            case 2 -> "/" + segment;
+            case 3 -> "/v2/models/" + segment;
+            case 4 -> "/v1/" + segment + "%20" + random.nextInt(100) + "/models";
+            default -> "/" + segment + "/v1/models?q=" + random.nextInt();
+        };
+    }
+}
