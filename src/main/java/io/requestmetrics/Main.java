@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Properties;
 
 import io.helidon.config.Config;
+import io.helidon.config.ConfigException;
 import io.helidon.config.ConfigSources;
 import io.helidon.logging.common.LogConfig;
 import io.helidon.metrics.api.MeterRegistry;
@@ -49,6 +50,16 @@ public final class Main {
      */
     public static void main(String[] args) {
         LogConfig.configureRuntime();
+        try {
+            start();
+        } catch (IllegalArgumentException | IllegalStateException | ConfigException e) {
+            // A configuration mistake: say which key, without a stack trace, and fail the process.
+            System.err.println("request-metrics cannot start: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static void start() {
         Config config = config();
         Services.set(Config.class, config);
 
