@@ -83,13 +83,22 @@ public final class Main {
      * @return configuration
      */
     public static Config config() {
-        String external = System.getenv(CONFIG_FILE_ENV);
+        return config(System.getenv(CONFIG_FILE_ENV));
+    }
+
+    /**
+     * The configuration as {@link #config()} builds it, with the value of {@code $APP_CONFIG} given.
+     *
+     * @param externalFile path of the external file, or null when {@code APP_CONFIG} is not set
+     * @return configuration
+     */
+    static Config config(String externalFile) {
         var builder = Config.builder();
-        if (external != null && !external.isBlank()) {
-            if (!Files.isRegularFile(Path.of(external))) {
-                throw new IllegalStateException(CONFIG_FILE_ENV + " names " + external + ", which is not a readable file");
+        if (externalFile != null && !externalFile.isBlank()) {
+            if (!Files.isRegularFile(Path.of(externalFile)) || !Files.isReadable(Path.of(externalFile))) {
+                throw new IllegalStateException(CONFIG_FILE_ENV + " names " + externalFile + ", which is not a readable file");
             }
-            builder.addSource(ConfigSources.file(external));
+            builder.addSource(ConfigSources.file(externalFile));
         } else {
             builder.addSource(ConfigSources.file(CONFIG_FILE).optional());
         }

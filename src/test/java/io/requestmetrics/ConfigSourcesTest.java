@@ -1,0 +1,75 @@
+package io.requestmetrics;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import io.helidon.config.Config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Where the configuration comes from, and in which order.
+ */
+class ConfigSourcesTest {
+
+    @Test
+    void externalFileOverridesPackagedAppYamlKeyByKey(@TempDir Path dir) throws Exception {
+        Path external = dir.resolve("override.yaml");
+        Files.writeString(external, "request-metrics:\n  prefix: from_file\nserver:\n  port: 9999\n");
+
+        Config config = Main.config(external.toString());
+
+        assertThat(config.get("request-metrics.prefix").asString().get(), is("from_file"));
+        assertThat(config.get("server.port").asInt().get(), is(9999));
+        // Keys the external file does not set still come from the packaged app.yaml.
+        assertThat(config.get("server.sockets.0.port").asInt().get(), is(8081));
+        assertThat(config.get("request-metrics.buckets.12").asDouble().get(), is(60.0));
+    }
+
+    @Test
+    void systemPropertiesOverrideTheExternalFile(@TempDir Path dir) throws Exception {
+        Path external = dir.resolve("override.yaml");
+        Files.writeString(external, "datasets:\n  max-rows: 5\n");
+        System.setProperty("datasets.max-rows", "7");
+        try {
+            assertThat(Main.config(external.toString()).get("datasets.max-rows").asInt().get(), is(7));
+        } finally {
+            System.clearProperty("datasets.max-rows");
+        }
+    }
+
+    @Test
+    void missingExternalFileIsAClearError(@TempDir Path dir) {
+        String missing = dir.resolve("absent.yaml").toString();
+
+        IllegalStateException error = assertThrows(IllegalStateException.class, () -> Main.config(missing));
+
+        assertThat(error.getMessage(), is("APP_CONFIG names " + missing + ", which is not a readable file"));
+    }
+
+    @Test
+    void withoutExternalFileThePackagedDefaultsApply() {
+        Config config = Main.config(null);
+
+        assertThat(config.get("server.port").asInt().get(), is(8080));
+        assertThat(config.get("request-metrics.prefix").asString().get(), is("llama_stack"));
+    }
+
+    @Test
+    void invalidStartUpModelIsRejectedNamingItsIndex(@TempDir Path dir) throws Exception {
+        Path external = dir.resolve("bad-models.yaml");
+        Files.writeString(external, "models:\n  - model_id: ok\n    provider_id: p\n  - model_id: bad/id\n    provider_id: p\n");
+        Config config = Main.config(external.toString());
+
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> Main.routing(io.helidon.webserver.http.HttpRouting.builder(), config, java.util.List.of()));
+
+        assertThat(error.getMessage(), containsString("Invalid configuration models.1: field 'model_id'"));
+    }
+}
