@@ -33,6 +33,8 @@ public final class DatasetsService implements ApiService {
     /** Largest accepted {@code limit}. */
     public static final int MAX_LIMIT = 1000;
 
+    private static final java.util.regex.Pattern ASCII_INTEGER = java.util.regex.Pattern.compile("[+-]?[0-9]{1,18}");
+
     private final DatasetStore store;
 
     /**
@@ -153,7 +155,10 @@ public final class DatasetsService implements ApiService {
             return;
         }
         switch (store.append(datasetId, rows)) {
-            case APPENDED -> Json.send(res, Status.OK_200, summary(store.find(datasetId).orElseThrow()));
+            // A delete may land between the append and this read: then the dataset is gone, as a client would see next.
+            case APPENDED -> store.find(datasetId).ifPresentOrElse(
+                    dataset -> Json.send(res, Status.OK_200, summary(dataset)),
+                    () -> JsonErrors.send(res, Status.NOT_FOUND_404, "dataset not found"));
             case NOT_FOUND -> JsonErrors.send(res, Status.NOT_FOUND_404, "dataset not found");
             case TOO_MANY_ROWS -> JsonErrors.send(res, Status.REQUEST_ENTITY_TOO_LARGE_413,
                                                   "a dataset holds at most " + store.maxRows() + " rows; nothing was appended");
@@ -213,13 +218,14 @@ public final class DatasetsService implements ApiService {
         if (raw.isEmpty()) {
             return OptionalInt.of(defaultValue);
         }
-        try {
-            long value = Long.parseLong(raw.get().trim());
+        // strip(), not trim(): trim() would also drop control characters such as %00.
+        String text = raw.get().strip();
+        // ASCII digits only (Long.parseLong would also take other scripts' digits), and few enough not to overflow.
+        if (ASCII_INTEGER.matcher(text).matches()) {
+            long value = Long.parseLong(text);
             if (value >= min && value <= max) {
                 return OptionalInt.of((int) value);
             }
-        } catch (NumberFormatException e) {
-            // answered below, like a number out of range
         }
         JsonErrors.send(res, Status.BAD_REQUEST_400,
                         "query parameter '" + name + "' must be an integer from " + min + " to " + max);

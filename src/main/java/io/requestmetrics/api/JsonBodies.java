@@ -12,14 +12,19 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 
+import io.helidon.common.buffers.DataReader;
+import io.helidon.http.RequestException;
 import io.helidon.http.Status;
+import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 /**
  * Reads a JSON request body into a type, or answers 400 with a message a client can act on (the field and what is
  * wrong with it; never a class name). The body streams into the parser: Helidon stops a body over
- * {@code server.max-payload-size} with 413 before it is read whole.
+ * {@code server.max-payload-size} with 413 before it is read whole (from {@code Content-Length}, or as soon as a
+ * chunked body passes the limit). A body cut short by the client closes the connection without an answer (counted 499
+ * by the request metrics).
  */
 final class JsonBodies {
 
@@ -42,10 +47,41 @@ final class JsonBodies {
             }
             return Optional.of(value);
         } catch (JsonProcessingException e) {
+            rethrowIfReadingFailed(e);
             JsonErrors.send(res, Status.BAD_REQUEST_400, describe(e));
             return Optional.empty();
         } catch (IOException e) {
+            rethrowIfReadingFailed(e);
             throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            rethrowIfReadingFailed(e);
+            throw e;
+        }
+    }
+
+    /**
+     * A failure to read the body is not a fault of its JSON, though Jackson wraps it like one ("field 'x' is
+     * invalid") when it happens inside a field. Rethrows it as Helidon must see it:
+     * <ul>
+     *     <li>Helidon's own {@link RequestException} as is, e.g. 413 for a chunked body that grows over
+     *     {@code server.max-payload-size} while it is read;</li>
+     *     <li>the client closing the connection before the end of the body (fewer bytes than its
+     *     {@code Content-Length}, or no last chunk) as a {@link ServerConnectionException}: nobody is left to answer,
+     *     the connection is closed quietly and the request metrics count 499, not a 500 with a logged stack trace.</li>
+     * </ul>
+     */
+    private static void rethrowIfReadingFailed(Exception e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof RequestException request) {
+                throw request;
+            }
+            if (cause instanceof ServerConnectionException gone) {
+                throw gone;
+            }
+            if (cause instanceof DataReader.InsufficientDataAvailableException) {
+                throw new ServerConnectionException("client closed the connection before the request body was complete",
+                                                    cause);
+            }
         }
     }
 

@@ -13,10 +13,21 @@ import io.helidon.webserver.http.ServerResponse;
 /**
  * The one error shape of the service, {@code {"error": {"status": <code>, "message": "..."}}}, both for errors the
  * handlers answer and for those Helidon answers itself (unknown route, body too large, malformed request, a
- * handler's uncaught exception). It never carries a stack trace: Helidon passes only a safe message here, and an
- * internal error is always just "Internal Server Error".
+ * handler's uncaught exception). It never carries a stack trace or request data: an internal error is always just
+ * "Internal Server Error", and an error Helidon raises while reading a request (bad request line or headers, URI or
+ * body too large) carries only its status's reason phrase. A header block over the limit is answered 431 (Helidon
+ * itself says 400).
  */
 public final class JsonErrors {
+
+    /** RFC 6585 status for a request whose header block is over {@code max-headers-size}; Helidon answers 400. */
+    static final Status REQUEST_HEADER_FIELDS_TOO_LARGE_431 = Status.create(431, "Request Header Fields Too Large");
+    /**
+     * Message of Helidon 4.5's HTTP/1.1 header parser when the header block is over {@code max-headers-size}. It
+     * reaches a direct handler only with {@code server.error-handling.include-entity: true} (set in app.yaml);
+     * {@code BadInputAtTheEdgeTest.headersOverTheLimitAre431AndJustUnderAreServed} fails if an upgrade changes it.
+     */
+    static final String HEADERS_TOO_LARGE_MESSAGE = "Header size exceeded";
 
     private JsonErrors() {
     }
@@ -51,20 +62,28 @@ public final class JsonErrors {
                                                                   Status status,
                                                                   ServerResponseHeaders headers,
                                                                   String message) {
+        Status answered = status;
         String safeMessage = switch (eventType) {
             case INTERNAL_ERROR -> "Internal Server Error";
+            // Raised while the connection reads a request, before routing. Helidon's text may quote the request, so
+            // it is used only to tell an oversized header block apart, never sent.
+            case BAD_REQUEST, PAYLOAD_TOO_LARGE, HTTP_VERSION_NOT_SUPPORTED -> status.reasonPhrase();
             default -> message == null || message.isBlank() ? status.reasonPhrase() : message;
         };
+        if (eventType == DirectHandler.EventType.BAD_REQUEST && HEADERS_TOO_LARGE_MESSAGE.equals(message)) {
+            answered = REQUEST_HEADER_FIELDS_TOO_LARGE_431;
+            safeMessage = answered.reasonPhrase();
+        }
         byte[] body;
         try {
-            body = Json.MAPPER.writeValueAsBytes(body(status, safeMessage));
+            body = Json.MAPPER.writeValueAsBytes(body(answered, safeMessage));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            body = ("{\"error\":{\"status\":" + status.code() + ",\"message\":\"error\"}}").getBytes(StandardCharsets.UTF_8);
+            body = ("{\"error\":{\"status\":" + answered.code() + ",\"message\":\"error\"}}").getBytes(StandardCharsets.UTF_8);
         }
         headers.set(HeaderValues.CONTENT_TYPE_JSON);
         headers.remove(HeaderNames.CONTENT_LENGTH);
         return DirectHandler.TransportResponse.builder()
-                .status(status)
+                .status(answered)
                 .headers(headers)
                 .entity(body)
                 .build();

@@ -1,0 +1,129 @@
+package io.requestmetrics.api;
+
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpRoute;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+
+import io.requestmetrics.Main;
+import io.requestmetrics.reliability.Loopback;
+import io.requestmetrics.reliability.RawHttp;
+import io.requestmetrics.testing.Http;
+import io.requestmetrics.testing.Poll;
+import io.requestmetrics.testing.Scrape;
+import io.requestmetrics.testing.TestServers;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.is;
+
+/**
+ * A client that closes its connection before it has sent the whole request body (fewer bytes than its
+ * {@code Content-Length}, or no last chunk) has gone away: the request is counted 499, like any request whose client
+ * left first, not 500, and no internal error is logged for it. Nothing is stored.
+ */
+@ServerTest
+class TruncatedBodyTest {
+
+    private static final String REQUESTS = "llama_stack_requests_total";
+
+    private final URI api;
+    private final URI admin;
+
+    TruncatedBodyTest(URI api, @io.helidon.webserver.testing.junit5.Socket("admin") URI admin) {
+        this.api = api;
+        this.admin = admin;
+    }
+
+    @SetUpServer
+    static void server(WebServerConfig.Builder server) {
+        Loopback.setUp(server, TestServers.config());
+    }
+
+    @SetUpRoute
+    static void routing(HttpRouting.Builder routing) {
+        Main.routing(routing, TestServers.config(), List.of());
+    }
+
+    @ParameterizedTest(name = "{0}, cut inside {1}, connection {2}")
+    @CsvSource({
+            "/v1/models, a field, closed",
+            "/v1/models, a field, reset",
+            "/v1/models, the top level, closed",
+            "/v1/datasets, a field, closed",
+            "/v1/datasets, a chunked body, closed",
+            "/v1/datasets, a chunked body, reset"})
+    void bodyCutShortByTheClientIsCounted499AndLogsNoError(String path, String where, String close) throws Exception {
+        String api = path.substring("/v1/".length());
+        String[] aborted = {"api", api, "status", "499"};
+        String storeBefore = Http.get(this.api, path).body();
+        Scrape before = Scrape.of(admin);
+        List<LogRecord> warnings = new ArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    synchronized (warnings) {
+                        warnings.add(record);
+                    }
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger root = Logger.getLogger("");
+        root.addHandler(capture);
+        try {
+            String part = switch (where) {
+                case "the top level" -> "{";
+                default -> "{\"" + (api.equals("models") ? "model_id" : "dataset_id") + "\":\"cut";
+            };
+            String head = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + (where.equals("a chunked body")
+                    ? "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(part.length()) + "\r\n" + part + "\r\n"
+                    : "Content-Length: 1000\r\n\r\n" + part);
+            try (Socket socket = RawHttp.connect(this.api.getPort())) {
+                OutputStream out = socket.getOutputStream();
+                out.write(head.getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                if (close.equals("reset")) {
+                    socket.setSoLinger(true, 0);
+                }
+            }
+
+            Poll.until(() -> Scrape.of(admin).value(REQUESTS, aborted) - before.value(REQUESTS, aborted), 1.0);
+        } finally {
+            root.removeHandler(capture);
+        }
+        Scrape after = Scrape.of(admin);
+        for (String status : List.of("400", "413", "500")) {
+            String[] labels = {"api", api, "status", status};
+            assertThat("counted " + status, after.value(REQUESTS, labels) - before.value(REQUESTS, labels), is(0.0));
+        }
+        assertThat(Http.get(this.api, path).body(), is(storeBefore));
+        synchronized (warnings) {
+            assertThat(warnings.stream().map(record -> record.getLevel() + " " + record.getMessage()).toList(), is(empty()));
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.requestmetrics.reliability;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.helidon.config.Config;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpRoute;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+
+import io.requestmetrics.Main;
+import io.requestmetrics.testing.FaultsApi;
+import io.requestmetrics.testing.Poll;
+import io.requestmetrics.testing.Scrape;
+import io.requestmetrics.testing.TestServers;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Requests slower than the server's timeouts, on a test profile of the real configuration that shortens them: the
+ * idle-connection timeout (1 s, checked every 250 ms) and the socket read timeout (1 s). A request the routing saw
+ * is counted once, with the status it finally got, and leaves nothing in flight; a connection dropped before its
+ * request was read is not counted.
+ */
+@ServerTest
+@EnabledIfSystemProperty(named = "reliability", matches = "true")
+class ServerTimeoutsTest {
+
+    private static final String REQUESTS = LoadAndFaultsTest.REQUESTS;
+    private static final Duration TIMEOUT = Duration.ofSeconds(1);
+    private static final FaultsApi FAULTS = new FaultsApi();
+
+    private final int apiPort;
+    private final URI admin;
+
+    ServerTimeoutsTest(URI api, @io.helidon.webserver.testing.junit5.Socket("admin") URI admin) {
+        this.apiPort = api.getPort();
+        this.admin = admin;
+    }
+
+    private static Config config() {
+        return TestServers.config(Map.of(
+                "server.idle-connection-timeout", "PT1S",
+                "server.idle-connection-period", "PT0.25S",
+                "server.connection-options.read-timeout", "PT1S"));
+    }
+
+    @SetUpServer
+    static void server(WebServerConfig.Builder server) {
+        Loopback.setUp(server, config());
+    }
+
+    @SetUpRoute
+    static void routing(HttpRouting.Builder routing) {
+        Main.routing(routing, config(), List.of(FAULTS));
+    }
+
+    @Test
+    void handlerSlowerThanTheIdleConnectionTimeoutCompletesAndIsCounted200() throws Exception {
+        FAULTS.releaseHeld = new CountDownLatch(1);
+        FAULTS.held.drainPermits();
+        Scrape before = Scrape.of(admin);
+        RawHttp.Response response;
+        try (Socket socket = RawHttp.connect(apiPort)) {
+            socket.getOutputStream().write(RawHttp.get("/v1/faults/hold"));
+            try {
+                assertTrue(FAULTS.held.tryAcquire(30, TimeUnit.SECONDS), "request is in its handler");
+                // The point of the test is time passing: well beyond the idle timeout, the refresh of its clock
+                // (once a second) and one check period.
+                Thread.sleep(TIMEOUT.multipliedBy(3));
+            } finally {
+                FAULTS.releaseHeld.countDown();
+            }
+            response = RawHttp.readResponse(socket.getInputStream());
+        }
+
+        assertThat(response.status(), is(200));
+        assertThat(response.text(), is("{\"held\":true}"));
+        assertCountedOnce(before, "faults", "200");
+    }
+
+    @Test
+    void requestLineStalledBeyondTheIdleTimeoutIsDisconnectedAndNotCounted() throws Exception {
+        Scrape before = Scrape.of(admin);
+        long start = System.nanoTime();
+        byte[] answer;
+        try (Socket socket = RawHttp.connect(apiPort)) {
+            OutputStream out = socket.getOutputStream();
+            out.write("GET /v1/hea".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            // Then nothing: the server closes the connection (end of stream), with no answer.
+            answer = socket.getInputStream().readAllBytes();
+        }
+        Duration waited = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(answer.length, is(0));
+        assertTrue(waited.compareTo(Duration.ofSeconds(10)) < 0, "closed after " + waited);
+        assertThat(Scrape.of(admin).value(REQUESTS) - before.value(REQUESTS), is(0.0));
+        Figures.record("timeouts", "stalled_request_line_closed_after", waited);
+    }
+
+    /**
+     * Characterizes a gap, documented in docs/SECURITY.md: Helidon 4.5 applies neither timeout to a connection whose
+     * request line has arrived but whose headers stall. The idle timeout only interrupts a connection while it
+     * reads a request line, and {@code connection-options.read-timeout} is not applied to accepted sockets. If this
+     * test fails, Helidon now closes such connections: update SECURITY.md.
+     */
+    @Test
+    void headerBlockStalledBeyondBothTimeoutsIsStillOpen() throws Exception {
+        Scrape before = Scrape.of(admin);
+        try (Socket socket = RawHttp.connect(apiPort)) {
+            socket.getOutputStream().write("GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+                                                   .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            socket.setSoTimeout((int) TIMEOUT.multipliedBy(3).toMillis());
+            InputStream in = socket.getInputStream();
+            assertThrows(java.net.SocketTimeoutException.class, in::read, "the server neither answered nor closed");
+        }
+        assertThat(Scrape.of(admin).value(REQUESTS) - before.value(REQUESTS), is(0.0));
+    }
+
+    private void assertCountedOnce(Scrape before, String api, String status) {
+        String[] labels = {"api", api, "status", status};
+        Poll.until(() -> Scrape.of(admin).value(REQUESTS, labels) - before.value(REQUESTS, labels), 1.0);
+        Scrape after = Scrape.of(admin);
+        assertThat("nothing else counted", after.value(REQUESTS) - before.value(REQUESTS), is(1.0));
+        for (String apiName : LoadAndFaultsTest.API_VALUES) {
+            Poll.until(() -> Scrape.of(admin).value(LoadAndFaultsTest.IN_FLIGHT, "api", apiName), 0.0);
+        }
+    }
+}
