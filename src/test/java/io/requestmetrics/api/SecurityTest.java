@@ -22,7 +22,6 @@ import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
 import io.requestmetrics.Main;
-import io.requestmetrics.reliability.Loopback;
 import io.requestmetrics.reliability.RawHttp;
 import io.requestmetrics.testing.FaultsApi;
 import io.requestmetrics.testing.Http;
@@ -66,7 +65,7 @@ class SecurityTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        Loopback.setUp(server, TestServers.config());
+        TestServers.setUp(server, TestServers.config());
     }
 
     @SetUpRoute

@@ -18,7 +18,6 @@ import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
 import io.requestmetrics.Main;
-import io.requestmetrics.reliability.Loopback;
 import io.requestmetrics.reliability.RawHttp;
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.Poll;
@@ -52,7 +51,7 @@ class TruncatedBodyTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        Loopback.setUp(server, TestServers.config());
+        TestServers.setUp(server, TestServers.config());
     }
 
     @SetUpRoute

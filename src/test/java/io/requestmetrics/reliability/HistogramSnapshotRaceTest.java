@@ -44,7 +44,7 @@ class HistogramSnapshotRaceTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        Loopback.setUp(server, TestServers.config());
+        TestServers.setUp(server, TestServers.config());
     }
 
     @SetUpRoute

@@ -98,7 +98,7 @@ class LoadAndFaultsTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        Loopback.setUp(server, TestServers.config());
+        TestServers.setUp(server, TestServers.config());
     }
 
     @SetUpRoute

@@ -64,7 +64,7 @@ class ServerTimeoutsTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        Loopback.setUp(server, config());
+        TestServers.setUp(server, config());
     }
 
     @SetUpRoute

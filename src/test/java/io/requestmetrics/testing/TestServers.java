@@ -1,5 +1,6 @@
 package io.requestmetrics.testing;
 
+import java.net.InetAddress;
 import java.util.Map;
 
 import io.helidon.config.Config;
@@ -35,11 +36,21 @@ public final class TestServers {
         setUp(server, config());
     }
 
-    /** Applies {@link Main#setUpServer} with {@code config}, then moves both sockets to free local ports. */
+    /**
+     * Applies {@link Main#setUpServer} with {@code config}, then moves both sockets to 127.0.0.1 and free ports.
+     * <p>
+     * The address is set, not only the host: a socket read from configuration already carries the address resolved
+     * from its configured host ({@code 0.0.0.0}), and {@code host(...)} alone does not replace it.
+     */
     public static void setUp(WebServerConfig.Builder server, Config config) {
         Main.setUpServer(server, config);
-        server.host("127.0.0.1").port(0);
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        server.host(loopback.getHostAddress()).address(loopback).port(0);
         ListenerConfig admin = server.sockets().get("admin");
-        server.putSocket("admin", ListenerConfig.builder(admin).host("127.0.0.1").port(0).build());
+        server.putSocket("admin", ListenerConfig.builder(admin)
+                .host(loopback.getHostAddress())
+                .address(loopback)
+                .port(0)
+                .build());
     }
 }
