@@ -1,5 +1,8 @@
 package io.requestmetrics.api;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -24,7 +27,7 @@ public record Dataset(String datasetId, String purpose, Map<String, Object> meta
      * @param rows      rows
      */
     public Dataset {
-        metadata = metadata == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata));
+        metadata = metadata == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
         rows = rows == null ? List.of() : List.copyOf(rows);
     }
 
@@ -34,7 +37,7 @@ public record Dataset(String datasetId, String purpose, Map<String, Object> meta
     }
 
     Dataset withAppended(List<ObjectNode> more) {
-        List<ObjectNode> all = new java.util.ArrayList<>(rows.size() + more.size());
+        List<ObjectNode> all = new ArrayList<>(rows.size() + more.size());
         all.addAll(rows);
         all.addAll(more);
         return new Dataset(datasetId, purpose, metadata, all);

@@ -9,12 +9,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.helidon.http.HeaderNames;
 import io.helidon.common.media.type.MediaType;
 import io.helidon.common.media.type.MediaTypes;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -33,7 +35,7 @@ public final class DatasetsService implements ApiService {
     /** Largest accepted {@code limit}. */
     public static final int MAX_LIMIT = 1000;
 
-    private static final java.util.regex.Pattern ASCII_INTEGER = java.util.regex.Pattern.compile("[+-]?[0-9]{1,18}");
+    private static final Pattern ASCII_INTEGER = Pattern.compile("[+-]?[0-9]{1,18}");
 
     private final DatasetStore store;
 
@@ -165,7 +167,7 @@ public final class DatasetsService implements ApiService {
         }
     }
 
-    private void withDataset(ServerRequest req, ServerResponse res, java.util.function.Consumer<Dataset> action) {
+    private void withDataset(ServerRequest req, ServerResponse res, Consumer<Dataset> action) {
         store.find(req.path().pathParameters().get("dataset_id"))
                 .ifPresentOrElse(action, () -> JsonErrors.send(res, Status.NOT_FOUND_404, "dataset not found"));
     }

@@ -2,6 +2,8 @@ package io.requestmetrics.api;
 
 import java.nio.charset.StandardCharsets;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -77,7 +79,7 @@ public final class JsonErrors {
         byte[] body;
         try {
             body = Json.MAPPER.writeValueAsBytes(body(answered, safeMessage));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             body = ("{\"error\":{\"status\":" + answered.code() + ",\"message\":\"error\"}}").getBytes(StandardCharsets.UTF_8);
         }
         headers.set(HeaderValues.CONTENT_TYPE_JSON);

@@ -2,11 +2,12 @@ package io.requestmetrics.api;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 
-import io.helidon.http.HeaderNames;
-import io.helidon.http.HttpMediaType;
 import io.helidon.common.media.type.MediaType;
 import io.helidon.common.media.type.MediaTypes;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpMediaType;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
@@ -56,7 +57,7 @@ public record Route(Method method, String path, Handler handler, boolean readsJs
     /** This route, also able to answer with {@code mediaType}. */
     public Route alsoProducing(MediaType mediaType) {
         return new Route(method, path, handler, readsJson,
-                         java.util.stream.Stream.concat(produces.stream(), java.util.stream.Stream.of(mediaType)).toList());
+                         Stream.concat(produces.stream(), Stream.of(mediaType)).toList());
     }
 
     /** The handler, behind this route's content negotiation. */
