@@ -1,6 +1,7 @@
 package io.requestmetrics.metrics;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -19,9 +20,15 @@ final class ApiResolver {
     /** Label value for every path that is not one of the routed APIs. */
     static final String UNKNOWN_API = "unknown";
 
+    // The index table is for ASCII first chars; a name starting with another char is always tried.
+    private static final int ASCII = 128;
+
     private final String[] apiNames;
     private final String[] versionPrefixes;
     private final int unknownIndex;
+    // Indices of the APIs whose name starts with a given char: a request compares its segment with those only.
+    private final int[][] candidatesByFirstChar;
+    private final int[] nonAsciiCandidates;
 
     /**
      * @param routedApis      names of the APIs the service routes, each one path segment
@@ -40,6 +47,18 @@ final class ApiResolver {
         this.apiNames = names.toArray(String[]::new);
         this.unknownIndex = apiNames.length - 1;
         this.versionPrefixes = versionPrefixes.toArray(String[]::new);
+        this.candidatesByFirstChar = new int[ASCII][];
+        Arrays.fill(candidatesByFirstChar, new int[0]);
+        int[] nonAscii = new int[0];
+        for (int i = 0; i < unknownIndex; i++) {
+            char first = apiNames[i].charAt(0);
+            if (first < ASCII) {
+                candidatesByFirstChar[first] = append(candidatesByFirstChar[first], i);
+            } else {
+                nonAscii = append(nonAscii, i);
+            }
+        }
+        this.nonAsciiCandidates = nonAscii;
     }
 
     /**
@@ -63,34 +82,59 @@ final class ApiResolver {
      * @return index into {@link #apiNames()}
      */
     int resolve(String path) {
-        if (path.isEmpty() || path.charAt(0) != '/') {
+        int pathLength = path.length();
+        if (pathLength == 0 || path.charAt(0) != '/') {
             return unknownIndex;
         }
         int segmentStart = 1;
-        int segmentEnd = segmentEnd(path, segmentStart);
         for (String version : versionPrefixes) {
-            if (segmentEnd - segmentStart == version.length() && path.startsWith(version, segmentStart)) {
-                segmentStart = segmentEnd + 1;
-                if (segmentStart >= path.length()) {
-                    return unknownIndex;
-                }
-                segmentEnd = segmentEnd(path, segmentStart);
+            if (isSegmentAt(path, segmentStart, version)) {
+                segmentStart += version.length() + 1;
                 break;
             }
         }
-        int length = segmentEnd - segmentStart;
-        // A handful of APIs: a linear scan of region compares beats hashing a substring we would have to allocate.
-        for (int i = 0; i < unknownIndex; i++) {
-            String api = apiNames[i];
-            if (api.length() == length && path.startsWith(api, segmentStart)) {
-                return i;
+        if (segmentStart >= pathLength) {
+            return unknownIndex;
+        }
+        // Compare the segment, in place, only with the names that start with its first char: a table read instead of
+        // hashing a substring we would have to allocate.
+        char first = path.charAt(segmentStart);
+        int[] candidates = first < ASCII ? candidatesByFirstChar[first] : nonAsciiCandidates;
+        for (int candidate : candidates) {
+            if (isSegmentAt(path, segmentStart, apiNames[candidate])) {
+                return candidate;
             }
         }
         return unknownIndex;
     }
 
-    private static int segmentEnd(String path, int from) {
-        int slash = path.indexOf('/', from);
-        return slash < 0 ? path.length() : slash;
+    /**
+     * Whether the path segment that starts at {@code start} is exactly {@code name}: {@code name}'s chars, then
+     * {@code '/'} or the end of the path.
+     * <p>
+     * A plain char loop, and no search for the segment's end, on purpose: most names differ from the segment at
+     * the first char, while {@code String.indexOf} and {@code String.startsWith} with an offset (through
+     * {@code ArraysSupport.mismatch}) cost more to set up than the filter's own work in a profile
+     * (docs/PERFORMANCE.md).
+     */
+    static boolean isSegmentAt(String path, int start, String name) {
+        int length = name.length();
+        int end = start + length;
+        int pathLength = path.length();
+        if (end > pathLength || end < pathLength && path.charAt(end) != '/') {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (path.charAt(start + i) != name.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int[] append(int[] values, int value) {
+        int[] longer = Arrays.copyOf(values, values.length + 1);
+        longer[values.length] = value;
+        return longer;
     }
 }

@@ -1,0 +1,137 @@
+package io.requestmetrics.metrics;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.helidon.http.Status;
+import io.helidon.metrics.api.Meter;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Timer;
+import io.helidon.service.registry.Services;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Cost of {@link RequestMetricsFilter#filter} per request, against the floor of Helidon metrics and against a naive
+ * filter, all in one run so that their ratios are comparable (see docs/PERFORMANCE.md).
+ * <p>
+ * The filter is the production class, built as {@code Main} builds it (same APIs, default configuration, the registry
+ * {@code /observe/metrics} serves). Around it, {@link StubExchange} stands in for the server: the chain's
+ * {@code proceed()} does nothing and the response already carries 200, so what is left is the filter itself.
+ * <ul>
+ *     <li>{@link #hotPathKnownApi}: resolve the api, in-flight +1/-1, clock pair, record the timer (which the
+ *     requests counter reads);</li>
+ *     <li>{@link #hotPathUnknownPath}: the same for a path that resolves to {@code unknown};</li>
+ *     <li>{@link #excludedPath}: a path under an excluded prefix, which goes straight to {@code proceed()};</li>
+ *     <li>{@link #floor}: two {@link System#nanoTime()} calls and one record on a Helidon timer built like ours (same
+ *     buckets, no quantiles), the least any filter that times requests with a Helidon histogram can do;</li>
+ *     <li>{@link #naiveKnownApi}: {@link NaiveRequestMetricsFilter}, which builds and looks up its meters per request;</li>
+ *     <li>{@link #clockPair}, {@link #timerRecord}, {@link #floorWithInFlight} and {@link #resolveKnownApi}: the parts
+ *     of the hot path, for reading a profile.</li>
+ * </ul>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 5, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(3)
+public class RequestMetricsFilterBenchmark {
+
+    /** The APIs {@code Main} routes. */
+    private static final List<String> ROUTED_APIS = List.of("health", "version", "models", "datasets", "inspect");
+
+    private RequestMetricsFilter filter;
+    private NaiveRequestMetricsFilter naive;
+    private Timer floorTimer;
+    private ExcludedPaths excludedPaths;
+    private ApiResolver apiResolver;
+    private final AtomicLong floorInFlight = new AtomicLong();
+
+    private final StubExchange.Chain chain = new StubExchange.Chain();
+    private final StubExchange.Request knownApi = StubExchange.get("/v1/models/llama3.2-3b");
+    private final StubExchange.Request unknownPath = StubExchange.get("/v2/no/such/path");
+    private final StubExchange.Request excluded = StubExchange.get("/observe/metrics");
+    private final StubExchange.Response ok = StubExchange.answered(Status.OK_200);
+    private final long fixedDuration = 1_234_567L;
+
+    @Setup
+    public void setUp() {
+        MeterRegistry registry = Services.get(MeterRegistry.class);
+        RequestMetricsConfig config = RequestMetricsConfig.defaults();
+        filter = RequestMetricsFilter.create(config, registry, ROUTED_APIS);
+        naive = new NaiveRequestMetricsFilter(registry,
+                                              new RequestMetricsConfig(true, "naive", config.versionPrefixes(),
+                                                                       config.excludedPaths(), config.buckets()),
+                                              Set.copyOf(ROUTED_APIS));
+        excludedPaths = new ExcludedPaths(config.excludedPaths());
+        apiResolver = new ApiResolver(ROUTED_APIS, config.versionPrefixes());
+        floorTimer = registry.getOrCreate(Timer.builder("floor_request_duration_seconds")
+                                                  .baseUnit(Meter.BaseUnits.SECONDS)
+                                                  .percentiles(new double[0])
+                                                  .buckets(config.buckets().toArray(Duration[]::new)));
+    }
+
+    @Benchmark
+    public void hotPathKnownApi() {
+        filter.filter(chain, knownApi, ok);
+    }
+
+    @Benchmark
+    public void hotPathUnknownPath() {
+        filter.filter(chain, unknownPath, ok);
+    }
+
+    @Benchmark
+    public void excludedPath() {
+        filter.filter(chain, excluded, ok);
+    }
+
+    @Benchmark
+    public void floor() {
+        long start = System.nanoTime();
+        floorTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+
+    @Benchmark
+    public void naiveKnownApi() {
+        naive.filter(chain, knownApi, ok);
+    }
+
+    @Benchmark
+    public long clockPair() {
+        long start = System.nanoTime();
+        return System.nanoTime() - start;
+    }
+
+    @Benchmark
+    public void floorWithInFlight() {
+        floorInFlight.incrementAndGet();
+        long start = System.nanoTime();
+        floorTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        floorInFlight.decrementAndGet();
+    }
+
+    @Benchmark
+    public int resolveKnownApi() {
+        String path = knownApi.prologue().uriPath().path();
+        return excludedPaths.matches(path) ? -1 : apiResolver.resolve(path);
+    }
+
+    @Benchmark
+    public void timerRecord() {
+        floorTimer.record(fixedDuration, TimeUnit.NANOSECONDS);
+    }
+}

@@ -1,0 +1,320 @@
+package io.requestmetrics.metrics;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+import io.helidon.common.context.Context;
+import io.helidon.common.socket.PeerInfo;
+import io.helidon.common.uri.UriFragment;
+import io.helidon.common.uri.UriInfo;
+import io.helidon.common.uri.UriPath;
+import io.helidon.common.uri.UriQuery;
+import io.helidon.http.Header;
+import io.helidon.http.HttpPrologue;
+import io.helidon.http.Method;
+import io.helidon.http.RoutedPath;
+import io.helidon.http.ServerRequestHeaders;
+import io.helidon.http.ServerResponseHeaders;
+import io.helidon.http.ServerResponseTrailers;
+import io.helidon.http.Status;
+import io.helidon.http.media.ReadableEntity;
+import io.helidon.webserver.ListenerContext;
+import io.helidon.webserver.ProxyProtocolData;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.HttpSecurity;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * The smallest request, response and chain a {@link io.helidon.webserver.http.Filter} can be called with, so that a
+ * benchmark measures the filter and not a server. Each answers the one thing a metrics filter asks (the prologue, the
+ * status) with a field read; everything else throws, so a filter that starts asking for more is noticed at once.
+ */
+final class StubExchange {
+
+    private StubExchange() {
+    }
+
+    /** A chain whose {@code proceed()} only counts its calls, the stand-in for "the route ran". */
+    static final class Chain implements FilterChain {
+        private long proceeded;
+
+        @Override
+        public void proceed() {
+            proceeded++;
+        }
+
+        long proceeded() {
+            return proceeded;
+        }
+    }
+
+    /** A GET request for one fixed path. */
+    static Request get(String path) {
+        return new Request(HttpPrologue.create("HTTP/1.1", "HTTP", "1.1", Method.GET, UriPath.create(path),
+                                               UriQuery.empty(), UriFragment.empty()));
+    }
+
+    /** A response that already carries its final status, as it does when {@code proceed()} returns. */
+    static Response answered(Status status) {
+        return new Response(status);
+    }
+
+    static final class Request implements RoutingRequest {
+        private final HttpPrologue prologue;
+
+        private Request(HttpPrologue prologue) {
+            this.prologue = prologue;
+        }
+
+        @Override
+        public HttpPrologue prologue() {
+            return prologue;
+        }
+
+        @Override
+        public RoutingRequest path(RoutedPath path) {
+            throw unsupported();
+        }
+
+        @Override
+        public RoutingRequest prologue(HttpPrologue prologue) {
+            throw unsupported();
+        }
+
+        @Override
+        public void reset() {
+            throw unsupported();
+        }
+
+        @Override
+        public RoutedPath path() {
+            throw unsupported();
+        }
+
+        @Override
+        public Context context() {
+            throw unsupported();
+        }
+
+        @Override
+        public ReadableEntity content() {
+            throw unsupported();
+        }
+
+        @Override
+        public HttpSecurity security() {
+            throw unsupported();
+        }
+
+        @Override
+        public String socketId() {
+            throw unsupported();
+        }
+
+        @Override
+        public String serverSocketId() {
+            throw unsupported();
+        }
+
+        @Override
+        public ListenerContext listenerContext() {
+            throw unsupported();
+        }
+
+        @Override
+        public boolean isSecure() {
+            throw unsupported();
+        }
+
+        @Override
+        public boolean continueSent() {
+            throw unsupported();
+        }
+
+        @Override
+        public void streamFilter(UnaryOperator<InputStream> filterFunction) {
+            throw unsupported();
+        }
+
+        @Override
+        public Optional<ProxyProtocolData> proxyProtocolData() {
+            throw unsupported();
+        }
+
+        @Override
+        public int id() {
+            throw unsupported();
+        }
+
+        @Override
+        public String authority() {
+            throw unsupported();
+        }
+
+        @Override
+        public UriQuery query() {
+            throw unsupported();
+        }
+
+        @Override
+        public void header(Header header) {
+            throw unsupported();
+        }
+
+        @Override
+        public ServerRequestHeaders headers() {
+            throw unsupported();
+        }
+
+        @Override
+        public PeerInfo remotePeer() {
+            throw unsupported();
+        }
+
+        @Override
+        public PeerInfo localPeer() {
+            throw unsupported();
+        }
+
+        @Override
+        public UriInfo requestedUri() {
+            throw unsupported();
+        }
+    }
+
+    static final class Response implements RoutingResponse {
+        private final Status status;
+
+        private Response(Status status) {
+            this.status = status;
+        }
+
+        @Override
+        public Status status() {
+            return status;
+        }
+
+        @Override
+        public boolean reset() {
+            throw unsupported();
+        }
+
+        @Override
+        public void commit() {
+            throw unsupported();
+        }
+
+        @Override
+        public boolean hasEntity() {
+            throw unsupported();
+        }
+
+        @Override
+        public boolean isNexted() {
+            throw unsupported();
+        }
+
+        @Override
+        public void resetRouting() {
+            throw unsupported();
+        }
+
+        @Override
+        public boolean shouldReroute() {
+            throw unsupported();
+        }
+
+        @Override
+        public HttpPrologue reroutePrologue(HttpPrologue prologue) {
+            throw unsupported();
+        }
+
+        @Override
+        public ServerResponse next() {
+            throw unsupported();
+        }
+
+        @Override
+        public ServerResponse status(Status status) {
+            throw unsupported();
+        }
+
+        @Override
+        public long bytesWritten() {
+            throw unsupported();
+        }
+
+        @Override
+        public ServerResponse header(Header header) {
+            throw unsupported();
+        }
+
+        @Override
+        public void send() {
+            throw unsupported();
+        }
+
+        @Override
+        public void send(byte[] bytes) {
+            throw unsupported();
+        }
+
+        @Override
+        public void send(Object entity) {
+            throw unsupported();
+        }
+
+        @Override
+        public boolean isSent() {
+            throw unsupported();
+        }
+
+        @Override
+        public OutputStream outputStream() {
+            throw unsupported();
+        }
+
+        @Override
+        public ServerResponse whenSent(Runnable listener) {
+            throw unsupported();
+        }
+
+        @Override
+        public ServerResponse reroute(String newPath, UriQuery query) {
+            throw unsupported();
+        }
+
+        @Override
+        public ServerResponse reroute(String newPath) {
+            throw unsupported();
+        }
+
+        @Override
+        public ServerResponseTrailers trailers() {
+            throw unsupported();
+        }
+
+        @Override
+        public void streamResult(String result) {
+            throw unsupported();
+        }
+
+        @Override
+        public void streamFilter(UnaryOperator<OutputStream> filterFunction) {
+            throw unsupported();
+        }
+
+        @Override
+        public ServerResponseHeaders headers() {
+            throw unsupported();
+        }
+    }
+
+    private static UnsupportedOperationException unsupported() {
+        return new UnsupportedOperationException("not used by a metrics filter");
+    }
+}
