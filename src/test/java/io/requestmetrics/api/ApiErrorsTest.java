@@ -124,7 +124,7 @@ class ApiErrorsTest {
         String huge = "{\"dataset_id\":\"huge\",\"purpose\":\"eval/question-answer\",\"metadata\":{\"x\":\""
                 + "a".repeat(1024 * 1024) + "\"}}";
 
-        HttpResponse<String> response = Http.postJson(api, "/v1/datasets", huge);
+        HttpResponse<String> response = Http.postJsonExpectingContinue(api, "/v1/datasets", huge);
 
         assertThat(response.statusCode(), is(413));
         assertThat(response.body(), matchesPattern(ERROR_SHAPE.formatted(413)));

@@ -35,6 +35,17 @@ public final class Http {
         return post(base, path, json, "Content-Type", "application/json");
     }
 
+    /**
+     * POST with a JSON body and {@code Expect: 100-continue}: the body is sent only if the server asks for it, so a
+     * server that refuses the request from its headers answers without the client writing into a closing connection.
+     */
+    public static HttpResponse<String> postJsonExpectingContinue(URI base, String path, String json) {
+        return send(request(base, path, "Content-Type", "application/json")
+                            .expectContinue(true)
+                            .POST(HttpRequest.BodyPublishers.ofString(json))
+                            .build());
+    }
+
     /** DELETE, returning the response (any status). */
     public static HttpResponse<String> delete(URI base, String path) {
         return send(request(base, path).DELETE().build());
