@@ -1,5 +1,6 @@
 package io.requestmetrics.metrics;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,13 +55,13 @@ final class RequestMeters {
     private final List<String> apiNames;
     private final AtomicLong[] inFlight;
     private final AtomicReferenceArray<Timer> timers;
-    private final java.time.Duration[] buckets;
+    private final Duration[] buckets;
 
     RequestMeters(MeterRegistry registry, RequestMetricsConfig config, List<String> apiNames) {
         this.registry = registry;
         this.config = config;
         this.apiNames = List.copyOf(apiNames);
-        this.buckets = config.buckets().toArray(java.time.Duration[]::new);
+        this.buckets = config.buckets().toArray(Duration[]::new);
         this.inFlight = new AtomicLong[apiNames.size()];
         this.timers = new AtomicReferenceArray<>(apiNames.size() * STATUS_SLOTS);
         for (int api = 0; api < inFlight.length; api++) {

@@ -59,7 +59,9 @@ class ApiErrorsTest {
             "{\"model_id\":\"a..b\",\"provider_id\":\"p\"}|400|field 'model_id' must be 1-128 characters of A-Z a-z 0-9 . _ : -, start with a letter or digit, and not contain '..'",
             "{\"model_id\":\"m\"}|400|field 'provider_id' is required",
             "{\"model_id\":\"m\",\"provider_id\":\"p\",\"model_type\":\"vision\"}|400|field 'model_type' must be one of embedding, llm",
-            "{\"model_id\":7,\"provider_id\":\"p\",\"metadata\":[]}|400|field 'metadata' has the wrong type",
+            "{\"model_id\":\"m\",\"provider_id\":\"p\",\"metadata\":[]}|400|field 'metadata' has the wrong type",
+            "{\"model_id\":7,\"provider_id\":\"p\"}|400|field 'model_id' has the wrong type",
+            "{\"model_id\":\"m\",\"provider_id\":true}|400|field 'provider_id' has the wrong type",
             "{\"model_id\":\"m\",\"provider_id\":\"p\",\"colour\":\"red\"}|400|unknown field 'colour'",
             "{\"model_id\":\"m\",\"provider_id\":\"p\"} {}|400|unexpected content after the JSON value at line 1, column 36"})
     void invalidModelRegistrationIs400WithAClearMessageAndStoresNothing(String body, int status, String message) {
