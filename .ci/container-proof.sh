@@ -11,7 +11,7 @@
 #
 # Tunables (environment):
 #   PROOF_CACHE_DIR      cache for the Debian rootfs and the linter (/var/cache/request-metrics-ci)
-#   PROOF_JDK            JDK 21+ to copy into the stand-ins (default: temurin-25, else any JDK 21+ in /usr/lib/jvm)
+#   PROOF_JDK            JDK 21+ to copy into the stand-ins (default: the JDK scripts/jdk.sh picks)
 #   PROOF_MAVEN_HOME     Maven to copy into the build stand-in (default /usr/share/maven)
 #   PROOF_DEBIAN_MIRROR  debootstrap mirror (http://deb.debian.org/debian)
 #   PROOF_API_PORT / PROOF_ADMIN_PORT   127.0.0.1 host ports to publish 8080 / 8081 on (18080 / 18081)
@@ -109,14 +109,12 @@ export CONTAINERS_CONF=${CONTAINERS_CONF:-$REPO_ROOT/.ci/containers.conf}
 log "podman $(podman version --format '{{.Client.Version}}'), CONTAINERS_CONF=$CONTAINERS_CONF"
 
 java_major() { sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null; }
+# The JDK copied into the stand-ins: PROOF_JDK, else the one scripts/jdk.sh picks for the build; it needs jlink too.
 find_jdk() {
-    local d
-    for d in ${PROOF_JDK:-} /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
-        [[ -x $d/bin/javac && -x $d/bin/jlink && -f $d/release ]] || continue
-        local m; m=$(java_major "$d")
-        [[ -n $m && $m -ge 21 ]] && { echo "$d"; return 0; }
-    done
-    return 1
+    local d=${PROOF_JDK:-$(. "$REPO_ROOT/scripts/jdk.sh" >/dev/null && echo "$JAVA_HOME")}
+    [[ -n $d && -x $d/bin/javac && -x $d/bin/jlink && -f $d/release ]] || return 1
+    local m; m=$(java_major "$d")
+    [[ -n $m && $m -ge 21 ]] && echo "$d"
 }
 JDK=$(find_jdk) || fail "no JDK 21+ (with javac and jlink) found; set PROOF_JDK=/path/to/jdk"
 MAVEN_HOME_SRC=${PROOF_MAVEN_HOME:-/usr/share/maven}

@@ -16,7 +16,7 @@
 #      rendered manifests, known traffic, assertions through the Prometheus HTTP API.
 # Last line: "k8s-proof: N passed, N failed"; exit code 0 only if every stage passed.
 #
-# Environment: JAVA_HOME (a JDK 21+; default /usr/lib/jvm/temurin-25-jdk-amd64 when present),
+# Environment: JAVA_HOME (a JDK 21+; default: the newest under /usr/lib/jvm, see scripts/jdk.sh),
 # K8S_PROOF_WORK (scratch dir, default a fresh mktemp -d, removed at the end unless K8S_PROOF_KEEP=1),
 # K8S_PROOF_JAR (service jar to run; default target/request-metrics.jar, built with Maven when missing
 # or older than the sources), K8S_PROOF_NPM_KUBECTL=1 (use the npm-packaged kubectl even if one is installed).
@@ -27,9 +27,7 @@ HERE=$ROOT/.ci/k8s
 cd "$ROOT"
 START=$(date +%s)
 
-if [[ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]]; then
-  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
-fi
+. scripts/jdk.sh
 
 WORK=${K8S_PROOF_WORK:-$(mktemp -d -t k8s-proof.XXXXXX)}
 mkdir -p "$WORK"
