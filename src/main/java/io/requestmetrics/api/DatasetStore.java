@@ -14,6 +14,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public final class DatasetStore {
 
+    /** Outcome of a registration. */
+    public enum AddResult {
+        /** The dataset was added. */
+        ADDED,
+        /** Another dataset has this id; nothing was added. */
+        DUPLICATE,
+        /** The dataset has more rows than a dataset may hold; nothing was added. */
+        TOO_MANY_ROWS
+    }
+
     /** Outcome of an append. */
     public enum AppendResult {
         /** The rows were added. */
@@ -52,9 +62,12 @@ public final class DatasetStore {
         return Optional.ofNullable(datasets.get(datasetId));
     }
 
-    /** @return whether the dataset was added; {@code false} if its id was taken */
-    public boolean add(Dataset dataset) {
-        return datasets.putIfAbsent(dataset.datasetId(), dataset) == null;
+    /** @return what happened */
+    public AddResult add(Dataset dataset) {
+        if (dataset.rowCount() > maxRows) {
+            return AddResult.TOO_MANY_ROWS;
+        }
+        return datasets.putIfAbsent(dataset.datasetId(), dataset) == null ? AddResult.ADDED : AddResult.DUPLICATE;
     }
 
     /** @return whether a dataset was removed */

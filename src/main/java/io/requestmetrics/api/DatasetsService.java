@@ -93,16 +93,15 @@ public final class DatasetsService implements ApiService {
         }
         Dataset dataset = new Dataset(registration.datasetId(), registration.purpose(), registration.metadata(),
                                       registration.rows());
-        if (dataset.rowCount() > store.maxRows()) {
-            JsonErrors.send(res, Status.REQUEST_ENTITY_TOO_LARGE_413, "a dataset holds at most " + store.maxRows() + " rows");
-            return;
+        switch (store.add(dataset)) {
+            case ADDED -> {
+                res.header(HeaderNames.LOCATION, basePath() + "/" + dataset.datasetId());
+                Json.send(res, Status.CREATED_201, summary(dataset));
+            }
+            case DUPLICATE -> JsonErrors.send(res, Status.CONFLICT_409, "a dataset with this dataset_id is already registered");
+            case TOO_MANY_ROWS -> JsonErrors.send(res, Status.REQUEST_ENTITY_TOO_LARGE_413,
+                                                  "a dataset holds at most " + store.maxRows() + " rows");
         }
-        if (!store.add(dataset)) {
-            JsonErrors.send(res, Status.CONFLICT_409, "a dataset with this dataset_id is already registered");
-            return;
-        }
-        res.header(HeaderNames.LOCATION, basePath() + "/" + dataset.datasetId());
-        Json.send(res, Status.CREATED_201, summary(dataset));
     }
 
     private void unregister(ServerRequest req, ServerResponse res) {

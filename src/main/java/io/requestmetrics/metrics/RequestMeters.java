@@ -90,11 +90,6 @@ final class RequestMeters {
         }
     }
 
-    /** @return current in-flight count of an api, as the gauge reports it */
-    long inFlight(int api) {
-        return inFlight[api].get();
-    }
-
     private Timer timer(int api, int status) {
         int slot = api * STATUS_SLOTS + statusSlot(status);
         Timer timer = timers.get(slot);
