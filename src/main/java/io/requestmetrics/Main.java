@@ -29,6 +29,7 @@ import io.requestmetrics.api.ModelStore;
 import io.requestmetrics.api.ModelsService;
 import io.requestmetrics.api.StartupModels;
 import io.requestmetrics.api.VersionService;
+import io.requestmetrics.edge.Http1Edge;
 import io.requestmetrics.metrics.RequestMetricsConfig;
 import io.requestmetrics.metrics.RequestMetricsFilter;
 
@@ -107,7 +108,8 @@ public final class Main {
     }
 
     /**
-     * Applies the {@code server} configuration (sockets, observe features) and the JSON error rendering.
+     * Applies the {@code server} configuration (sockets, observe features), the JSON error rendering and the hardened
+     * HTTP/1.1 edge of every socket.
      *
      * @param server server builder
      * @param config whole configuration
@@ -115,10 +117,12 @@ public final class Main {
     public static void setUpServer(WebServerConfig.Builder server, Config config) {
         server.config(config.get("server"))
                 .directHandlers(JsonErrors.directHandlers());
+        Http1Edge.install(server, config.get("server"));
     }
 
     /**
-     * Routing of the public socket: the request-metrics filter (unless disabled) and one service per API.
+     * Routing of the public socket: the filter that ends closing connections (first, so that the request is recorded
+     * before the connection ends), the request-metrics filter (unless disabled) and one service per API.
      *
      * @param routing   routing builder of the default socket
      * @param config    whole configuration
@@ -135,6 +139,7 @@ public final class Main {
         services.addAll(extraApis);
         Apis apis = Apis.create(services);
 
+        routing.addFilter(Http1Edge.closingConnections());
         RequestMetricsConfig metricsConfig = RequestMetricsConfig.create(config.get(RequestMetricsConfig.CONFIG_KEY));
         if (metricsConfig.enabled()) {
             routing.addFilter(RequestMetricsFilter.create(metricsConfig, Services.get(MeterRegistry.class), apis.names()));

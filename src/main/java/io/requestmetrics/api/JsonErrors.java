@@ -7,10 +7,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
+import io.helidon.http.Method;
 import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.ServerResponse;
+
+import io.requestmetrics.edge.Http1Edge;
 
 /**
  * The one error shape of the service, {@code {"error": {"status": <code>, "message": "..."}}}, both for errors the
@@ -67,9 +70,10 @@ public final class JsonErrors {
         Status answered = status;
         String safeMessage = switch (eventType) {
             case INTERNAL_ERROR -> "Internal Server Error";
-            // Raised while the connection reads a request, before routing. Helidon's text may quote the request, so
-            // it is used only to tell an oversized header block apart, never sent.
-            case BAD_REQUEST, PAYLOAD_TOO_LARGE, HTTP_VERSION_NOT_SUPPORTED -> status.reasonPhrase();
+            // Raised while the connection reads a request. Helidon's text may quote the request, so it is used only
+            // to tell an oversized header block apart, never sent; the edge's own fixed texts are sent.
+            case BAD_REQUEST, PAYLOAD_TOO_LARGE, HTTP_VERSION_NOT_SUPPORTED ->
+                    Http1Edge.isFramingMessage(message) ? message : status.reasonPhrase();
             default -> message == null || message.isBlank() ? status.reasonPhrase() : message;
         };
         if (eventType == DirectHandler.EventType.BAD_REQUEST && HEADERS_TOO_LARGE_MESSAGE.equals(message)) {
@@ -83,12 +87,14 @@ public final class JsonErrors {
             body = ("{\"error\":{\"status\":" + answered.code() + ",\"message\":\"error\"}}").getBytes(StandardCharsets.UTF_8);
         }
         headers.set(HeaderValues.CONTENT_TYPE_JSON);
+        DirectHandler.TransportResponse.Builder response = DirectHandler.TransportResponse.builder().status(answered);
+        if (Method.HEAD.text().equals(request.method())) {
+            // No body for HEAD (RFC 9110 §9.3.2), but the length GET would have had.
+            headers.set(HeaderValues.create(HeaderNames.CONTENT_LENGTH, String.valueOf(body.length)));
+            return response.headers(headers).build();
+        }
         headers.remove(HeaderNames.CONTENT_LENGTH);
-        return DirectHandler.TransportResponse.builder()
-                .status(answered)
-                .headers(headers)
-                .entity(body)
-                .build();
+        return response.headers(headers).entity(body).build();
     }
 
     private static ErrorBody body(Status status, String message) {
