@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
 
+import io.helidon.http.Method;
+import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 
@@ -35,17 +37,28 @@ public interface ApiService extends HttpService {
         return "/" + VERSION + "/" + name();
     }
 
+    /**
+     * Registers every route, and for each GET route the same route for HEAD (status and headers of GET, no body).
+     * After them, a known path asked with a method it does not have answers 405 with {@code Allow}.
+     */
     @Override
     default void routing(HttpRules rules) {
         Map<String, StringJoiner> allowedByPath = new LinkedHashMap<>();
         for (Route route : routes()) {
-            rules.route(route.method(), route.path(), route.negotiatingHandler());
-            allowedByPath.computeIfAbsent(route.path(), path -> new StringJoiner(", ")).add(route.method().text());
+            Handler handler = route.negotiatingHandler();
+            StringJoiner allowed = allowedByPath.computeIfAbsent(route.path(), path -> new StringJoiner(", "));
+            rules.route(route.method(), route.path(), handler);
+            allowed.add(route.method().text());
+            if (Method.GET.equals(route.method())) {
+                rules.route(Method.HEAD, route.path(), (req, res) -> handler.handle(req, HeadResponse.of(res)));
+                allowed.add(Method.HEAD.text());
+            }
         }
         // After every real route, so these only answer a known path asked with a method it does not have.
         allowedByPath.forEach((path, allowed) -> {
             String allow = allowed.toString();
-            rules.any(path, (req, res) -> Route.methodNotAllowed(res, allow));
+            rules.any(path, (req, res) -> Route.methodNotAllowed(
+                    Method.HEAD.equals(req.prologue().method()) ? HeadResponse.of(res) : res, allow));
         });
     }
 }

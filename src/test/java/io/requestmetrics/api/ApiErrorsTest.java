@@ -148,7 +148,7 @@ class ApiErrorsTest {
         HttpResponse<String> response = Http.send(api, "PUT", "/v1/models/llama3.2-3b", new byte[0]);
 
         assertThat(response.statusCode(), is(405));
-        assertThat(response.headers().firstValue("Allow").orElseThrow(), is("GET, DELETE"));
+        assertThat(response.headers().firstValue("Allow").orElseThrow(), is("GET, HEAD, DELETE"));
         assertThat(response.body(), matchesPattern(ERROR_SHAPE.formatted(405)));
     }
 
