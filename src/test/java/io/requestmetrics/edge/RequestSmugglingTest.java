@@ -1,0 +1,194 @@
+package io.requestmetrics.edge;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpRoute;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+
+import io.requestmetrics.Main;
+import io.requestmetrics.reliability.RawHttp;
+import io.requestmetrics.testing.Http;
+import io.requestmetrics.testing.Poll;
+import io.requestmetrics.testing.Scrape;
+import io.requestmetrics.testing.TestServers;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+/**
+ * A request's body is never parsed as a request, and nothing is read as a request from a connection that is closing.
+ * Each case hides a {@code DELETE} of a registered model in the body of a first request, on a connection that says
+ * {@code Connection: close} or stays alive (then a last {@code GET /v1/health} with {@code Connection: close} shows
+ * what the server read after the first request). Exactly the expected responses come back, the stores are unchanged,
+ * and {@code requests_total} rises by one under the first request's (api, status), plus the last request's.
+ */
+@ServerTest
+class RequestSmugglingTest {
+
+    private static final String REQUESTS = "llama_stack_requests_total";
+    private static final String VICTIM = "smuggling-victim";
+    private static final String SMUGGLED = "DELETE /v1/models/" + VICTIM + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+    private static final String LAST = "GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    /** app.yaml's server.max-payload-size. */
+    private static final int MAX_PAYLOAD = 1_048_576;
+
+    private final URI api;
+    private final URI admin;
+    private final int port;
+
+    RequestSmugglingTest(URI api, @io.helidon.webserver.testing.junit5.Socket("admin") URI admin) {
+        this.api = api;
+        this.admin = admin;
+        this.port = api.getPort();
+    }
+
+    @SetUpServer
+    static void server(WebServerConfig.Builder server) {
+        TestServers.setUp(server, TestServers.config());
+    }
+
+    @SetUpRoute
+    static void routing(HttpRouting.Builder routing) {
+        Main.routing(routing, TestServers.config(), List.of());
+    }
+
+    @BeforeEach
+    void registerTheVictim() {
+        Http.postJson(api, "/v1/models", "{\"model_id\":\"" + VICTIM + "\",\"provider_id\":\"p\"}");
+        assertThat(Http.get(api, "/v1/models/" + VICTIM).statusCode(), is(200));
+    }
+
+    /**
+     * @return case name, first request's head (framing headers included, no Connection header, ending in CRLF
+     *         before the empty line), its body, the api and status it is answered with, and whether the server itself
+     *         closes the connection after it
+     */
+    static Stream<Arguments> cases() {
+        String invalidJson = "{\"model_id\": nope " + " ".repeat(20_000) + SMUGGLED;
+        byte[] chunkedOverLimit = chunked(SMUGGLED + "x".repeat(MAX_PAYLOAD));
+        return Stream.of(
+                Arguments.of("GET with a body", "GET /v1/health HTTP/1.1\r\nContent-Length: " + SMUGGLED.length() + "\r\n",
+                             bytes(SMUGGLED), "health", 200, false),
+                Arguments.of("early 415", "POST /v1/models HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: "
+                                     + SMUGGLED.length() + "\r\n",
+                             bytes(SMUGGLED), "models", 415, false),
+                Arguments.of("early 400", "POST /v1/models HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: "
+                                     + invalidJson.length() + "\r\n",
+                             bytes(invalidJson), "models", 400, false),
+                Arguments.of("413 on a chunked body", "POST /v1/models HTTP/1.1\r\nContent-Type: application/json\r\n"
+                                     + "Transfer-Encoding: chunked\r\n",
+                             chunkedOverLimit, "models", 413, true),
+                Arguments.of("handler that ignores the body", "DELETE /v1/datasets/none HTTP/1.1\r\nContent-Length: "
+                                     + SMUGGLED.length() + "\r\n",
+                             bytes(SMUGGLED), "datasets", 404, false));
+    }
+
+    @ParameterizedTest(name = "{0}, Connection: close")
+    @MethodSource("cases")
+    void aClosingRequestsBodyIsNeverARequest(String name, String head, byte[] body, String api, int status,
+                                             boolean serverCloses) throws IOException {
+        assertOneRequestHandled(head + "Host: x\r\nConnection: close\r\n\r\n", body, List.of(status), api, status, false);
+    }
+
+    @ParameterizedTest(name = "{0}, keep-alive")
+    @MethodSource("cases")
+    void aKeptAliveRequestsBodyIsNeverARequest(String name, String head, byte[] body, String api, int status,
+                                               boolean serverCloses) throws IOException {
+        List<Integer> expected = serverCloses ? List.of(status) : List.of(status, 200);
+        assertOneRequestHandled(head + "Host: x\r\n\r\n", body, expected, api, status, !serverCloses);
+    }
+
+    private void assertOneRequestHandled(String head, byte[] body, List<Integer> expectedStatuses, String api, int status,
+                                         boolean lastIsAnswered) throws IOException {
+        String modelsBefore = Http.get(api(), "/v1/models").body();
+        String datasetsBefore = Http.get(api(), "/v1/datasets").body();
+        Scrape before = Scrape.of(admin);
+
+        List<Integer> statuses = exchange(bytes(head), body, bytes(LAST));
+
+        assertThat(statuses, is(expectedStatuses));
+        Map<String, Double> expectedDeltas = new TreeMap<>(Map.of(api + "/" + status, 1.0));
+        if (lastIsAnswered) {
+            expectedDeltas.merge("health/200", 1.0, Double::sum);
+        }
+        // The filter records after the response is written: wait for the count, then compare every series.
+        double total = expectedDeltas.values().stream().mapToDouble(Double::doubleValue).sum();
+        Poll.until(() -> Scrape.of(admin).value(REQUESTS) - before.value(REQUESTS), total);
+        assertThat(deltas(before, Scrape.of(admin)), is(expectedDeltas));
+        // Counted after the scrape so that the extra GETs do not disturb the deltas.
+        assertThat(Http.get(api(), "/v1/models").body(), is(modelsBefore));
+        assertThat(Http.get(api(), "/v1/datasets").body(), is(datasetsBefore));
+    }
+
+    private URI api() {
+        return api;
+    }
+
+    /** Sends the head, the body and the last request, then reads every response until the server closes. */
+    private List<Integer> exchange(byte[] head, byte[] body, byte[] last) throws IOException {
+        try (Socket socket = RawHttp.connect(port)) {
+            OutputStream out = socket.getOutputStream();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            try {
+                out.write(head);
+                out.write(body);
+                out.write(last);
+                out.flush();
+            } catch (SocketException closedEarly) {
+                // The server may answer and close before it has taken the whole body (413): read what it said.
+            }
+            List<Integer> statuses = new ArrayList<>();
+            while (true) {
+                in.mark(1);
+                if (in.read() < 0) {
+                    return statuses;
+                }
+                in.reset();
+                statuses.add(RawHttp.readResponse(in).status());
+            }
+        }
+    }
+
+    private static Map<String, Double> deltas(Scrape before, Scrape after) {
+        Map<String, Double> deltas = new TreeMap<>();
+        for (Scrape.Sample sample : after.find(REQUESTS)) {
+            String key = sample.label("api") + "/" + sample.label("status");
+            double delta = sample.value() - before.value(REQUESTS, "api", sample.label("api"), "status", sample.label("status"));
+            if (delta != 0) {
+                deltas.put(key, delta);
+            }
+        }
+        return deltas;
+    }
+
+    private static byte[] chunked(String data) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(bytes(Integer.toHexString(data.length()) + "\r\n" + data + "\r\n0\r\n\r\n"));
+        return body.toByteArray();
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.ISO_8859_1);
+    }
+}
