@@ -1,15 +1,8 @@
 package io.requestmetrics.edge;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.net.SocketException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -22,9 +15,9 @@ import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
 import io.requestmetrics.Main;
-import io.requestmetrics.reliability.RawHttp;
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.Poll;
+import io.requestmetrics.testing.RawExchange;
 import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
 
@@ -33,6 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import static io.requestmetrics.testing.RawExchange.bytes;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
@@ -125,7 +119,7 @@ class RequestSmugglingTest {
         String datasetsBefore = Http.get(api(), "/v1/datasets").body();
         Scrape before = Scrape.of(admin);
 
-        List<Integer> statuses = exchange(bytes(head), body, bytes(LAST));
+        List<Integer> statuses = RawExchange.statuses(port, bytes(head), body, bytes(LAST));
 
         assertThat(statuses, is(expectedStatuses));
         Map<String, Double> expectedDeltas = new TreeMap<>(Map.of(api + "/" + status, 1.0));
@@ -135,7 +129,7 @@ class RequestSmugglingTest {
         // The filter records after the response is written: wait for the count, then compare every series.
         double total = expectedDeltas.values().stream().mapToDouble(Double::doubleValue).sum();
         Poll.until(() -> Scrape.of(admin).value(REQUESTS) - before.value(REQUESTS), total);
-        assertThat(deltas(before, Scrape.of(admin)), is(expectedDeltas));
+        assertThat(Scrape.of(admin).deltasSince(before, REQUESTS, "api", "status"), is(expectedDeltas));
         // Counted after the scrape so that the extra GETs do not disturb the deltas.
         assertThat(Http.get(api(), "/v1/models").body(), is(modelsBefore));
         assertThat(Http.get(api(), "/v1/datasets").body(), is(datasetsBefore));
@@ -145,50 +139,10 @@ class RequestSmugglingTest {
         return api;
     }
 
-    /** Sends the head, the body and the last request, then reads every response until the server closes. */
-    private List<Integer> exchange(byte[] head, byte[] body, byte[] last) throws IOException {
-        try (Socket socket = RawHttp.connect(port)) {
-            OutputStream out = socket.getOutputStream();
-            InputStream in = new BufferedInputStream(socket.getInputStream());
-            try {
-                out.write(head);
-                out.write(body);
-                out.write(last);
-                out.flush();
-            } catch (SocketException closedEarly) {
-                // The server may answer and close before it has taken the whole body (413): read what it said.
-            }
-            List<Integer> statuses = new ArrayList<>();
-            while (true) {
-                in.mark(1);
-                if (in.read() < 0) {
-                    return statuses;
-                }
-                in.reset();
-                statuses.add(RawHttp.readResponse(in).status());
-            }
-        }
-    }
-
-    private static Map<String, Double> deltas(Scrape before, Scrape after) {
-        Map<String, Double> deltas = new TreeMap<>();
-        for (Scrape.Sample sample : after.find(REQUESTS)) {
-            String key = sample.label("api") + "/" + sample.label("status");
-            double delta = sample.value() - before.value(REQUESTS, "api", sample.label("api"), "status", sample.label("status"));
-            if (delta != 0) {
-                deltas.put(key, delta);
-            }
-        }
-        return deltas;
-    }
-
     private static byte[] chunked(String data) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.writeBytes(bytes(Integer.toHexString(data.length()) + "\r\n" + data + "\r\n0\r\n\r\n"));
         return body.toByteArray();
     }
 
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.ISO_8859_1);
-    }
 }

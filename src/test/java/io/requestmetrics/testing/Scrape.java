@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 
@@ -97,6 +99,31 @@ public record Scrape(String text, List<Sample> samples) {
     /** @return sum of the matching samples' values; 0 when there are none (a series not created yet) */
     public double value(String name, String... labelPairs) {
         return find(name, labelPairs).stream().mapToDouble(Sample::value).sum();
+    }
+
+    /**
+     * @param before an earlier scrape
+     * @param name   series name
+     * @param labels the labels that make the key, e.g. {@code api, status}
+     * @return every series of {@code name} that changed since {@code before}, keyed by its labels' values joined
+     *         with {@code /} (e.g. {@code models/201}), with the change
+     */
+    public Map<String, Double> deltasSince(Scrape before, String name, String... labels) {
+        Map<String, Double> deltas = new TreeMap<>();
+        for (Sample sample : find(name)) {
+            String[] pairs = new String[labels.length * 2];
+            StringJoiner key = new StringJoiner("/");
+            for (int i = 0; i < labels.length; i++) {
+                pairs[2 * i] = labels[i];
+                pairs[2 * i + 1] = sample.label(labels[i]);
+                key.add(sample.label(labels[i]));
+            }
+            double delta = sample.value() - before.value(name, pairs);
+            if (delta != 0) {
+                deltas.merge(key.toString(), delta, Double::sum);
+            }
+        }
+        return deltas;
     }
 
     /** @return every value of one label across samples of one series name */
