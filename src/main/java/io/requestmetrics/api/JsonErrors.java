@@ -34,6 +34,8 @@ public final class JsonErrors {
      */
     static final String HEADERS_TOO_LARGE_MESSAGE = "Header size exceeded";
 
+    private static final System.Logger LOGGER = System.getLogger(JsonErrors.class.getName());
+
     private JsonErrors() {
     }
 
@@ -79,6 +81,11 @@ public final class JsonErrors {
         if (eventType == DirectHandler.EventType.BAD_REQUEST && HEADERS_TOO_LARGE_MESSAGE.equals(message)) {
             answered = REQUEST_HEADER_FIELDS_TOO_LARGE_431;
             safeMessage = answered.reasonPhrase();
+        }
+        if (eventType != DirectHandler.EventType.INTERNAL_ERROR) {
+            // A client's mistake: one line, fixed text only (Helidon's own record of it is turned off in
+            // logging.properties, because it carries a stack trace and may quote the request).
+            LOGGER.log(System.Logger.Level.DEBUG, "answered {0} {1}: {2}", answered.code(), eventType, safeMessage);
         }
         byte[] body;
         try {

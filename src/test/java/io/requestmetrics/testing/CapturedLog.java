@@ -59,6 +59,16 @@ public final class CapturedLog implements AutoCloseable {
                 .toList();
     }
 
+    /** @return the records at FINE and above, with only level, logger and formatted message: one line each */
+    public List<String> lines() {
+        return snapshot().stream()
+                .filter(record -> record.getLevel().intValue() >= Level.FINE.intValue())
+                .map(record -> record.getLevel() + " " + record.getLoggerName() + ": "
+                        + java.text.MessageFormat.format(record.getMessage(), record.getParameters())
+                        + (record.getThrown() == null ? "" : " [with a stack trace]"))
+                .toList();
+    }
+
     /** @return the text of every record, any level, with its message, parameters and throwable chain */
     public List<String> texts() {
         return snapshot().stream().map(CapturedLog::text).toList();
