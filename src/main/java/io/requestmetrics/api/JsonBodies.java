@@ -1,8 +1,13 @@
 package io.requestmetrics.api;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PushbackReader;
+import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Optional;
@@ -30,11 +35,19 @@ import io.helidon.webserver.http.ServerResponse;
  * {@code server.max-payload-size} with 413 before it is read whole (from {@code Content-Length}, or as soon as a
  * chunked body passes the limit). A body cut short by the client closes the connection without an answer (counted 499
  * by the request metrics).
+ * <p>
+ * The body is UTF-8, decoded strictly as it streams (the JDK's decoder, reporting errors instead of replacing them):
+ * an overlong form such as {@code C0 AF} for {@code /}, a surrogate encoded in UTF-8 ({@code ED A0 80}), a byte that
+ * never occurs in UTF-8 ({@code FF}) or a sequence cut short is a 400 {@value #INVALID_UTF8}, wherever it is in the
+ * body. One UTF-8 byte order mark at the very start is skipped (RFC 8259 section 8.1 lets a parser ignore it); a body
+ * in another encoding (UTF-16, UTF-32) is not guessed at and fails as malformed JSON.
  */
 final class JsonBodies {
 
     /** The message of a body that is not valid UTF-8. */
     static final String INVALID_UTF8 = "the request body is not valid UTF-8";
+
+    private static final int BYTE_ORDER_MARK = '\uFEFF';
 
     private JsonBodies() {
     }
@@ -47,7 +60,7 @@ final class JsonBodies {
             JsonErrors.send(res, Status.BAD_REQUEST_400, "a JSON request body is required");
             return Optional.empty();
         }
-        try (InputStream body = req.content().inputStream(); JsonParser parser = Json.MAPPER.createParser(body)) {
+        try (Reader body = utf8(req); JsonParser parser = Json.MAPPER.createParser(body)) {
             T value;
             try {
                 value = Json.MAPPER.readValue(parser, type);
@@ -63,11 +76,32 @@ final class JsonBodies {
             return Optional.of(value);
         } catch (IOException e) {
             rethrowIfReadingFailed(e);
+            if (isInvalidUtf8(e)) {
+                JsonErrors.send(res, Status.BAD_REQUEST_400, INVALID_UTF8);
+                return Optional.empty();
+            }
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
             rethrowIfReadingFailed(e);
             throw e;
         }
+    }
+
+    /**
+     * The body as characters, decoded from UTF-8 as it is read, failing with a {@link CharacterCodingException} at
+     * the first byte that is not valid UTF-8, past a byte order mark at the start if there is one.
+     */
+    private static Reader utf8(ServerRequest req) throws IOException {
+        PushbackReader body = new PushbackReader(new InputStreamReader(
+                req.content().inputStream(),
+                StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)));
+        int first = body.read();
+        if (first != -1 && first != BYTE_ORDER_MARK) {
+            body.unread(first);
+        }
+        return body;
     }
 
     /**
@@ -149,8 +183,7 @@ final class JsonBodies {
 
     private static boolean isInvalidUtf8(Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            String message = cause instanceof JsonProcessingException json ? json.getOriginalMessage() : cause.getMessage();
-            if (message != null && message.startsWith("Invalid UTF-8")) {
+            if (cause instanceof CharacterCodingException) {
                 return true;
             }
         }

@@ -1,7 +1,10 @@
 package io.requestmetrics.api;
 
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -15,8 +18,10 @@ import io.requestmetrics.Main;
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.TestServers;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import static io.requestmetrics.api.BadInputAtTheEdgeTest.assertError;
@@ -26,7 +31,8 @@ import static org.hamcrest.Matchers.is;
 /**
  * What a client sends is what it reads back, or a 400 that says why: numbers keep their value and scale (never
  * rounded to a {@code double}, never {@code "Infinity"} or {@code 0.0}) in rows and in metadata, on every route that
- * writes or reads them.
+ * writes or reads them; a body that is not valid UTF-8 is refused, whatever the invalid bytes are and wherever they
+ * are.
  */
 @ServerTest
 class DataFidelityTest {
@@ -137,6 +143,79 @@ class DataFidelityTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "overlong '/' in two bytes|c0af",
+            "overlong '/' in three bytes|e080af",
+            "overlong NUL|c080",
+            "surrogate encoded in UTF-8|eda080",
+            "byte FF|ff",
+            "byte FE|fe",
+            "lone continuation byte|80",
+            "two-byte sequence cut short|c3",
+            "four-byte sequence cut short|f09f98",
+            "code point above U+10FFFF|f4908080"})
+    void invalidUtf8Is400AndStoresNothing(String what, String hex) {
+        byte[] bad = HexFormat.of().parseHex(hex);
+        createDataset("utf8-target");
+        String datasetsBefore = Http.get(api, "/v1/datasets").body();
+        String modelsBefore = Http.get(api, "/v1/models").body();
+
+        List<HttpResponse<String>> responses = List.of(
+                post("/v1/datasets", bytes("{\"dataset_id\":\"utf8-new\"," + PURPOSE + ",\"rows\":[{\"a\":\"x", bad, "y\"}]}")),
+                post("/v1/datasets", bytes("{\"dataset_id\":\"utf8-new\"," + PURPOSE + ",\"rows\":[{\"k", bad, "\":1}]}")),
+                post("/v1/datasets/utf8-target/rows", bytes("{\"rows\":[{\"a\":\"", bad, "\"}]}")),
+                post("/v1/datasets/utf8-target/rows", bytes("{\"rows\":[{\"a\":1}]}", bad)),
+                post("/v1/models", bytes("{\"model_id\":\"utf8-new\",\"provider_id\":\"p\",\"metadata\":{\"a\":\"",
+                                         bad, "\"}}")));
+
+        for (HttpResponse<String> response : responses) {
+            assertError(response, 400, "the request body is not valid UTF-8");
+        }
+        assertThat(Http.get(api, "/v1/datasets").body(), is(datasetsBefore));
+        assertThat(Http.get(api, "/v1/models").body(), is(modelsBefore));
+    }
+
+    @Test
+    void validMultiByteUtf8IsStoredAndReadBackAsSent() {
+        // 2, 3 and 4 bytes; the largest code point; U+FEFF inside a string is a character like any other.
+        String text = "caf\u00e9 \u20ac \ud83d\ude00 \udbff\udfff \ufeff";
+        byte[] body = ("{\"dataset_id\":\"utf8-valid\"," + PURPOSE + ",\"rows\":[{\"" + text + "\":\"" + text + "\"}]}")
+                .getBytes(StandardCharsets.UTF_8);
+
+        assertThat(post("/v1/datasets", body).statusCode(), is(201));
+
+        String row = "{\"" + text + "\":\"" + text + "\"}";
+        assertThat(Http.get(api, "/v1/datasets/utf8-valid/rows").body(), is("{\"data\":[" + row + "],\"next_start_index\":null}"));
+        assertThat(Http.get(api, "/v1/datasets/utf8-valid/rows", "Accept", "application/x-ndjson").body(), is(row + "\n"));
+    }
+
+    @Test
+    void byteOrderMarkAtTheStartOfTheBodyIsSkipped() {
+        byte[] body = bytes(0xef, 0xbb, 0xbf, "{\"dataset_id\":\"utf8-bom\"," + PURPOSE + ",\"rows\":[{\"a\":\"\u00e9\"}]}");
+
+        assertThat(post("/v1/datasets", body).statusCode(), is(201));
+
+        assertThat(Http.get(api, "/v1/datasets/utf8-bom/rows").body(),
+                   is("{\"data\":[{\"a\":\"\u00e9\"}],\"next_start_index\":null}"));
+    }
+
+    @Test
+    void byteOrderMarkAfterTheStartOfTheBodyIs400() {
+        byte[] body = bytes(" ", 0xef, 0xbb, 0xbf, "{\"dataset_id\":\"utf8-late-bom\"," + PURPOSE + "}");
+
+        assertError(post("/v1/datasets", body), 400, "malformed JSON at line 1, column 2");
+        assertThat(Http.get(api, "/v1/datasets/utf8-late-bom").statusCode(), is(404));
+    }
+
+    @Test
+    void utf16BodyIs400NotGuessedAt() {
+        byte[] body = ("{\"dataset_id\":\"utf16\"," + PURPOSE + "}").getBytes(StandardCharsets.UTF_16LE);
+
+        assertError(post("/v1/datasets", body), 400, "malformed JSON at line 1, column 3");
+        assertThat(Http.get(api, "/v1/datasets/utf16").statusCode(), is(404));
+    }
+
     private void assertRefusedAndNothingStored(String route, String fields, String message) {
         createDataset("number-target");
         String datasetsBefore = Http.get(api, "/v1/datasets").body();
@@ -163,8 +242,26 @@ class DataFidelityTest {
         assertThat(response.body(), response.statusCode() == 201 || response.statusCode() == 409, is(true));
     }
 
+    private HttpResponse<String> post(String path, byte[] body) {
+        return Http.send(api, "POST", path, body, "Content-Type", "application/json");
+    }
+
     /** An id per test and number: the server is shared by every test of the class. */
     private static String id(String prefix, String number) {
         return prefix + "-" + Integer.toHexString(number.hashCode());
+    }
+
+    /** Strings as UTF-8, byte arrays and ints as bytes, one after the other. */
+    private static byte[] bytes(Object... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (Object part : parts) {
+            switch (part) {
+                case String text -> out.writeBytes(text.getBytes(StandardCharsets.UTF_8));
+                case byte[] raw -> out.writeBytes(raw);
+                case Integer b -> out.write(b);
+                default -> throw new IllegalArgumentException(String.valueOf(part));
+            }
+        }
+        return out.toByteArray();
     }
 }
