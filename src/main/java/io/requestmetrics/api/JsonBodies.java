@@ -167,15 +167,17 @@ final class JsonBodies {
     private static Optional<String> numberProblem(JsonProcessingException e, JsonParser parser) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             String problem = null;
+            // Jackson's constraint exceptions share one type; the number length one is told by its message.
             if (cause instanceof StreamConstraintsException && cause.getMessage() != null
                     && cause.getMessage().startsWith("Number value length")) {
                 problem = "is a number of more than " + Json.MAX_NUMBER_DIGITS + " digits";
-            } else if (cause instanceof NumberFormatException && parser.currentToken() != null && parser.currentToken().isNumeric()) {
+            } else if (cause instanceof NumberFormatException
+                    && parser.currentToken() != null && parser.currentToken().isNumeric()) {
                 problem = "is a number whose exponent is out of range";
             }
             if (problem != null) {
                 String field = field(parser.getParsingContext());
-                return Optional.of(field.isEmpty() ? "the request body " + problem : "field '" + field + "' " + problem);
+                return Optional.of((field.isEmpty() ? "the request body " : "field '" + field + "' ") + problem);
             }
         }
         return Optional.empty();
