@@ -1,12 +1,22 @@
 package io.requestmetrics.api;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PushbackReader;
+import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -25,8 +35,19 @@ import io.helidon.webserver.http.ServerResponse;
  * {@code server.max-payload-size} with 413 before it is read whole (from {@code Content-Length}, or as soon as a
  * chunked body passes the limit). A body cut short by the client closes the connection without an answer (counted 499
  * by the request metrics).
+ * <p>
+ * The body is UTF-8, decoded strictly as it streams (the JDK's decoder, reporting errors instead of replacing them):
+ * an overlong form such as {@code C0 AF} for {@code /}, a surrogate encoded in UTF-8 ({@code ED A0 80}), a byte that
+ * never occurs in UTF-8 ({@code FF}) or a sequence cut short is a 400 {@value #INVALID_UTF8}, wherever it is in the
+ * body. One UTF-8 byte order mark at the very start is skipped (RFC 8259 section 8.1 lets a parser ignore it); a body
+ * in another encoding (UTF-16, UTF-32) is not guessed at and fails as malformed JSON.
  */
 final class JsonBodies {
+
+    /** The message of a body that is not valid UTF-8. */
+    static final String INVALID_UTF8 = "the request body is not valid UTF-8";
+
+    private static final int BYTE_ORDER_MARK = '\uFEFF';
 
     private JsonBodies() {
     }
@@ -39,24 +60,48 @@ final class JsonBodies {
             JsonErrors.send(res, Status.BAD_REQUEST_400, "a JSON request body is required");
             return Optional.empty();
         }
-        try (InputStream body = req.content().inputStream()) {
-            T value = Json.MAPPER.readValue(body, type);
+        try (Reader body = utf8(req); JsonParser parser = Json.MAPPER.createParser(body)) {
+            T value;
+            try {
+                value = Json.MAPPER.readValue(parser, type);
+            } catch (JsonProcessingException e) {
+                rethrowIfReadingFailed(e);
+                JsonErrors.send(res, Status.BAD_REQUEST_400, isInvalidUtf8(e) ? INVALID_UTF8 : describe(e, parser));
+                return Optional.empty();
+            }
             if (value == null) {
                 JsonErrors.send(res, Status.BAD_REQUEST_400, "the request body must be a JSON object, not null");
                 return Optional.empty();
             }
             return Optional.of(value);
-        } catch (JsonProcessingException e) {
-            rethrowIfReadingFailed(e);
-            JsonErrors.send(res, Status.BAD_REQUEST_400, describe(e));
-            return Optional.empty();
         } catch (IOException e) {
             rethrowIfReadingFailed(e);
+            if (isInvalidUtf8(e)) {
+                JsonErrors.send(res, Status.BAD_REQUEST_400, INVALID_UTF8);
+                return Optional.empty();
+            }
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
             rethrowIfReadingFailed(e);
             throw e;
         }
+    }
+
+    /**
+     * The body as characters, decoded from UTF-8 as it is read, failing with a {@link CharacterCodingException} at
+     * the first byte that is not valid UTF-8, past a byte order mark at the start if there is one.
+     */
+    private static Reader utf8(ServerRequest req) throws IOException {
+        PushbackReader body = new PushbackReader(new InputStreamReader(
+                req.content().inputStream(),
+                StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)));
+        int first = body.read();
+        if (first != -1 && first != BYTE_ORDER_MARK) {
+            body.unread(first);
+        }
+        return body;
     }
 
     /**
@@ -85,9 +130,10 @@ final class JsonBodies {
         }
     }
 
-    private static String describe(JsonProcessingException e) {
-        if (isInvalidUtf8(e)) {
-            return "the request body is not valid UTF-8";
+    private static String describe(JsonProcessingException e, JsonParser parser) {
+        Optional<String> number = numberProblem(e, parser);
+        if (number.isPresent()) {
+            return number.get();
         }
         if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Trailing token")) {
             return "unexpected content after the JSON value" + at(e);
@@ -113,10 +159,33 @@ final class JsonBodies {
         return "malformed JSON";
     }
 
+    /**
+     * A number that cannot be kept exactly (see {@link Json#MAPPER}): more digits than
+     * {@link Json#MAX_NUMBER_DIGITS}, or an exponent that puts its scale outside what a {@code BigDecimal} holds. The
+     * field is named from where the parser stopped, down to the key inside a row or inside metadata.
+     */
+    private static Optional<String> numberProblem(JsonProcessingException e, JsonParser parser) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            String problem = null;
+            // Jackson's constraint exceptions share one type; the number length one is told by its message.
+            if (cause instanceof StreamConstraintsException && cause.getMessage() != null
+                    && cause.getMessage().startsWith("Number value length")) {
+                problem = "is a number of more than " + Json.MAX_NUMBER_DIGITS + " digits";
+            } else if (cause instanceof NumberFormatException
+                    && parser.currentToken() != null && parser.currentToken().isNumeric()) {
+                problem = "is a number whose exponent is out of range";
+            }
+            if (problem != null) {
+                String field = field(parser.getParsingContext());
+                return Optional.of((field.isEmpty() ? "the request body " : "field '" + field + "' ") + problem);
+            }
+        }
+        return Optional.empty();
+    }
+
     private static boolean isInvalidUtf8(Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            String message = cause instanceof JsonProcessingException json ? json.getOriginalMessage() : cause.getMessage();
-            if (message != null && message.startsWith("Invalid UTF-8")) {
+            if (cause instanceof CharacterCodingException) {
                 return true;
             }
         }
@@ -126,6 +195,27 @@ final class JsonBodies {
     private static String at(JsonProcessingException e) {
         return e.getLocation() == null ? ""
                 : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+    }
+
+    /** The path of the value the parser is at, as {@code rows[0].a}. */
+    private static String field(JsonStreamContext context) {
+        Deque<Object> segments = new ArrayDeque<>();
+        for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
+            if (c.inArray()) {
+                segments.addFirst(Math.max(c.getCurrentIndex(), 0));
+            } else if (c.getCurrentName() != null) {
+                segments.addFirst(c.getCurrentName());
+            }
+        }
+        StringBuilder path = new StringBuilder();
+        for (Object segment : segments) {
+            if (segment instanceof Integer index) {
+                path.append('[').append(index).append(']');
+            } else {
+                path.append(path.isEmpty() ? "" : ".").append(segment);
+            }
+        }
+        return path.toString();
     }
 
     private static String field(JsonMappingException e) {

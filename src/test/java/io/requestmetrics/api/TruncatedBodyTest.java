@@ -66,7 +66,8 @@ class TruncatedBodyTest {
             "/v1/models, the top level, closed",
             "/v1/datasets, a field, closed",
             "/v1/datasets, a chunked body, closed",
-            "/v1/datasets, a chunked body, reset"})
+            "/v1/datasets, a chunked body, reset",
+            "/v1/datasets, a multi-byte character, closed"})
     void bodyCutShortByTheClientIsCounted499AndLogsNoError(String path, String where, String close) throws Exception {
         String api = path.substring("/v1/".length());
         String[] aborted = {"api", api, "status", "499"};
@@ -96,6 +97,8 @@ class TruncatedBodyTest {
         try {
             String part = switch (where) {
                 case "the top level" -> "{";
+                // C3, the first of the two UTF-8 bytes of U+00E9: the cut must not read as invalid UTF-8 (400).
+                case "a multi-byte character" -> "{\"dataset_id\":\"caf\u00c3";
                 default -> "{\"" + (api.equals("models") ? "model_id" : "dataset_id") + "\":\"cut";
             };
             String head = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -104,7 +107,7 @@ class TruncatedBodyTest {
                     : "Content-Length: 1000\r\n\r\n" + part);
             try (Socket socket = RawHttp.connect(this.api.getPort())) {
                 OutputStream out = socket.getOutputStream();
-                out.write(head.getBytes(StandardCharsets.US_ASCII));
+                out.write(head.getBytes(StandardCharsets.ISO_8859_1));
                 out.flush();
                 if (close.equals("reset")) {
                     socket.setSoLinger(true, 0);
