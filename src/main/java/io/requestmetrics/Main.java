@@ -29,6 +29,8 @@ import io.requestmetrics.api.ModelStore;
 import io.requestmetrics.api.ModelsService;
 import io.requestmetrics.api.StartupModels;
 import io.requestmetrics.api.VersionService;
+import io.requestmetrics.config.ConfigValues;
+import io.requestmetrics.config.ServerConfigCheck;
 import io.requestmetrics.metrics.RequestMetricsConfig;
 import io.requestmetrics.metrics.RequestMetricsFilter;
 
@@ -54,7 +56,7 @@ public final class Main {
             start();
         } catch (IllegalArgumentException | IllegalStateException | ConfigException e) {
             // A configuration mistake: say which key, without a stack trace, and fail the process.
-            System.err.println("request-metrics cannot start: " + e.getMessage());
+            System.err.println("request-metrics cannot start: " + ConfigValues.describe(e));
             System.exit(2);
         }
     }
@@ -107,12 +109,13 @@ public final class Main {
     }
 
     /**
-     * Applies the {@code server} configuration (sockets, observe features) and the JSON error rendering.
+     * Checks and applies the {@code server} configuration (sockets, observe features) and the JSON error rendering.
      *
      * @param server server builder
      * @param config whole configuration
      */
     public static void setUpServer(WebServerConfig.Builder server, Config config) {
+        ServerConfigCheck.check(config.get("server"));
         server.config(config.get("server"))
                 .directHandlers(JsonErrors.directHandlers());
     }
@@ -131,7 +134,9 @@ public final class Main {
                 new HealthService(),
                 new VersionService(version()),
                 new ModelsService(models),
-                new DatasetsService(new DatasetStore(config.get("datasets.max-rows").asInt().orElse(100_000)))));
+                new DatasetsService(new DatasetStore(ConfigValues.wholeNumber(
+                        config.get("datasets.max-rows"), 100_000, 1, Integer.MAX_VALUE,
+                        "a number of rows from 1 to 2147483647")))));
         services.addAll(extraApis);
         Apis apis = Apis.create(services);
 
