@@ -48,16 +48,21 @@ public final class Main {
     }
 
     /**
+     * Starts the service, or exits with one line on standard error and no stack trace: code 2 for a configuration
+     * mistake, code 1 when a socket cannot be bound.
+     *
      * @param args ignored
      */
     public static void main(String[] args) {
         LogConfig.configureRuntime();
         try {
             start();
+        } catch (CannotListenException e) {
+            // A socket that cannot be bound, e.g. a port another process holds: the machine, not the configuration.
+            exit(1, e.getMessage());
         } catch (IllegalArgumentException | IllegalStateException | ConfigException e) {
             // A configuration mistake: say which key, without a stack trace, and fail the process.
-            System.err.println("request-metrics cannot start: " + ConfigValues.describe(e));
-            System.exit(2);
+            exit(2, ConfigValues.describe(e));
         }
     }
 
@@ -69,12 +74,34 @@ public final class Main {
         setUpServer(server, config);
         WebServer webServer = server
                 .routing(routing -> routing(routing, config, List.of()))
-                .build()
-                .start();
+                .build();
+        SocketCheck.unavailable(webServer.prototype()).ifPresent(problem -> {
+            throw new CannotListenException(problem);
+        });
+        listen(webServer);
 
         System.getLogger(Main.class.getName()).log(System.Logger.Level.INFO,
                 "request-metrics is up: API on :" + webServer.port() + ", metrics and health on :"
                         + webServer.port("admin") + "/observe");
+    }
+
+    /**
+     * Starts {@code server}. Helidon reports a socket it cannot bind only in its log and returns a stopped server
+     * (see {@link SocketCheck}), so a server that is not running afterwards is turned into an exception here.
+     *
+     * @param server built server
+     * @throws CannotListenException if the server did not start
+     */
+    static void listen(WebServer server) {
+        server.start();
+        if (!server.isRunning()) {
+            throw new CannotListenException("the web server did not start (Helidon's log above says why)");
+        }
+    }
+
+    private static void exit(int status, String line) {
+        System.err.println("request-metrics cannot start: " + line);
+        System.exit(status);
     }
 
     /**
