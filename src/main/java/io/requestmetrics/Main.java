@@ -14,6 +14,8 @@ import io.helidon.config.ConfigException;
 import io.helidon.config.ConfigSources;
 import io.helidon.logging.common.LogConfig;
 import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.MetricsConfig;
+import io.helidon.metrics.api.MetricsFactory;
 import io.helidon.service.registry.Services;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
@@ -169,9 +171,21 @@ public final class Main {
 
         RequestMetricsConfig metricsConfig = RequestMetricsConfig.create(config.get(RequestMetricsConfig.CONFIG_KEY));
         if (metricsConfig.enabled()) {
-            routing.addFilter(RequestMetricsFilter.create(metricsConfig, Services.get(MeterRegistry.class), apis.names()));
+            routing.addFilter(RequestMetricsFilter.create(metricsConfig, servedRegistry(config), apis.names()));
         }
         apis.register(routing);
+    }
+
+    /**
+     * The registry {@code /observe/metrics} serves. Helidon's metrics observer asks for the global registry with the
+     * settings under {@code server.features.observe.observers.metrics}, and replaces the global registry when they
+     * differ from the settings it was created with; the registry {@code Services} gives is created from the root
+     * {@code metrics} node. Asking with the observer's settings keeps our meters in the registry that is scraped,
+     * whatever the observer is configured with (vendor scope off, KPI extended on).
+     */
+    private static MeterRegistry servedRegistry(Config config) {
+        return MetricsFactory.getInstance()
+                .globalRegistry(MetricsConfig.create(config.get("server.features.observe.observers.metrics")));
     }
 
     private static String version() {
