@@ -14,6 +14,8 @@ import io.helidon.config.ConfigException;
 import io.helidon.config.ConfigSources;
 import io.helidon.logging.common.LogConfig;
 import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.MetricsConfig;
+import io.helidon.metrics.api.MetricsFactory;
 import io.helidon.service.registry.Services;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
@@ -29,6 +31,8 @@ import io.requestmetrics.api.ModelStore;
 import io.requestmetrics.api.ModelsService;
 import io.requestmetrics.api.StartupModels;
 import io.requestmetrics.api.VersionService;
+import io.requestmetrics.config.ConfigValues;
+import io.requestmetrics.config.ServerConfigCheck;
 import io.requestmetrics.edge.Http1Edge;
 import io.requestmetrics.metrics.RequestMetricsConfig;
 import io.requestmetrics.metrics.RequestMetricsFilter;
@@ -47,16 +51,21 @@ public final class Main {
     }
 
     /**
+     * Starts the service, or exits with one line on standard error and no stack trace: code 2 for a configuration
+     * mistake, code 1 when a socket cannot be bound.
+     *
      * @param args ignored
      */
     public static void main(String[] args) {
         LogConfig.configureRuntime();
         try {
             start();
+        } catch (CannotListenException e) {
+            // A socket that cannot be bound, e.g. a port another process holds: the machine, not the configuration.
+            exit(1, e.getMessage());
         } catch (IllegalArgumentException | IllegalStateException | ConfigException e) {
             // A configuration mistake: say which key, without a stack trace, and fail the process.
-            System.err.println("request-metrics cannot start: " + e.getMessage());
-            System.exit(2);
+            exit(2, ConfigValues.describe(e));
         }
     }
 
@@ -68,12 +77,34 @@ public final class Main {
         setUpServer(server, config);
         WebServer webServer = server
                 .routing(routing -> routing(routing, config, List.of()))
-                .build()
-                .start();
+                .build();
+        SocketCheck.unavailable(webServer.prototype()).ifPresent(problem -> {
+            throw new CannotListenException(problem);
+        });
+        listen(webServer);
 
         System.getLogger(Main.class.getName()).log(System.Logger.Level.INFO,
                 "request-metrics is up: API on :" + webServer.port() + ", metrics and health on :"
                         + webServer.port("admin") + "/observe");
+    }
+
+    /**
+     * Starts {@code server}. Helidon reports a socket it cannot bind only in its log and returns a stopped server
+     * (see {@link SocketCheck}), so a server that is not running afterwards is turned into an exception here.
+     *
+     * @param server built server
+     * @throws CannotListenException if the server did not start
+     */
+    static void listen(WebServer server) {
+        server.start();
+        if (!server.isRunning()) {
+            throw new CannotListenException("the web server did not start (Helidon's log above says why)");
+        }
+    }
+
+    private static void exit(int status, String line) {
+        System.err.println("request-metrics cannot start: " + line);
+        System.exit(status);
     }
 
     /**
@@ -108,13 +139,14 @@ public final class Main {
     }
 
     /**
-     * Applies the {@code server} configuration (sockets, observe features), the JSON error rendering and the hardened
-     * HTTP/1.1 edge of every socket.
+     * Checks and applies the {@code server} configuration (sockets, observe features), the JSON error rendering and
+     * the hardened HTTP/1.1 edge of every socket.
      *
      * @param server server builder
      * @param config whole configuration
      */
     public static void setUpServer(WebServerConfig.Builder server, Config config) {
+        ServerConfigCheck.check(config.get("server"));
         server.config(config.get("server"))
                 .directHandlers(JsonErrors.directHandlers());
         Http1Edge.install(server, config.get("server"));
@@ -135,16 +167,30 @@ public final class Main {
                 new HealthService(),
                 new VersionService(version()),
                 new ModelsService(models),
-                new DatasetsService(new DatasetStore(config.get("datasets.max-rows").asInt().orElse(100_000)))));
+                new DatasetsService(new DatasetStore(ConfigValues.wholeNumber(
+                        config.get("datasets.max-rows"), 100_000, 1, Integer.MAX_VALUE,
+                        "a number of rows from 1 to 2147483647")))));
         services.addAll(extraApis);
         Apis apis = Apis.create(services);
 
         routing.addFilter(Http1Edge.closingConnections());
         RequestMetricsConfig metricsConfig = RequestMetricsConfig.create(config.get(RequestMetricsConfig.CONFIG_KEY));
         if (metricsConfig.enabled()) {
-            routing.addFilter(RequestMetricsFilter.create(metricsConfig, Services.get(MeterRegistry.class), apis.names()));
+            routing.addFilter(RequestMetricsFilter.create(metricsConfig, servedRegistry(config), apis.names()));
         }
         apis.register(routing);
+    }
+
+    /**
+     * The registry {@code /observe/metrics} serves. Helidon's metrics observer asks for the global registry with the
+     * settings under {@code server.features.observe.observers.metrics}, and replaces the global registry when they
+     * differ from the settings it was created with; the registry {@code Services} gives is created from the root
+     * {@code metrics} node. Asking with the observer's settings keeps our meters in the registry that is scraped,
+     * whatever the observer is configured with (vendor scope off, KPI extended on).
+     */
+    private static MeterRegistry servedRegistry(Config config) {
+        return MetricsFactory.getInstance()
+                .globalRegistry(MetricsConfig.create(config.get("server.features.observe.observers.metrics")));
     }
 
     private static String version() {

@@ -5,6 +5,8 @@ import java.util.Map;
 
 import io.helidon.config.Config;
 
+import io.requestmetrics.config.ConfigValues;
+
 /**
  * Registers the models listed under {@code models:} in the configuration at start-up. An invalid or duplicate
  * entry stops start-up with a message naming its index.
@@ -19,7 +21,7 @@ public final class StartupModels {
      * @param store  where to register them
      */
     public static void register(Config models, ModelStore store) {
-        List<Config> entries = models.asNodeList().orElse(List.of());
+        List<Config> entries = ConfigValues.list(models);
         for (int i = 0; i < entries.size(); i++) {
             Config entry = entries.get(i);
             Map<String, Object> metadata = entry.get("metadata").exists()

@@ -6,6 +6,8 @@ import java.util.regex.Pattern;
 
 import io.helidon.config.Config;
 
+import io.requestmetrics.config.ConfigValues;
+
 /**
  * Validated, immutable settings of the request-metrics filter, read once at start-up from the {@code request-metrics}
  * configuration node.
@@ -83,12 +85,11 @@ public record RequestMetricsConfig(boolean enabled,
     public static RequestMetricsConfig create(Config node) {
         try {
             return new RequestMetricsConfig(
-                    node.get("enabled").asBoolean().orElse(true),
-                    node.get("prefix").asString().orElse("llama_stack"),
-                    node.get("version-prefixes").asList(String.class).orElse(DEFAULT_VERSION_PREFIXES),
-                    node.get("excluded-paths").asList(String.class).orElse(DEFAULT_EXCLUDED_PATHS),
-                    node.get("buckets").asList(Double.class).orElse(DEFAULT_BUCKETS_SECONDS)
-                            .stream()
+                    ConfigValues.bool(node.get("enabled"), true),
+                    ConfigValues.string(node.get("prefix"), "llama_stack", "a metric name prefix, e.g. llama_stack"),
+                    ConfigValues.strings(node.get("version-prefixes"), DEFAULT_VERSION_PREFIXES, "a path segment, e.g. v1"),
+                    ConfigValues.strings(node.get("excluded-paths"), DEFAULT_EXCLUDED_PATHS, "a path, e.g. /observe"),
+                    buckets(node.get("buckets")).stream()
                             .map(RequestMetricsConfig::bucket)
                             .toList());
         } catch (io.helidon.config.ConfigException e) {
@@ -113,6 +114,15 @@ public record RequestMetricsConfig(boolean enabled,
      */
     public String meterName(String suffix) {
         return prefix + "_" + suffix;
+    }
+
+    private static List<Double> buckets(Config node) {
+        if (!node.exists()) {
+            return DEFAULT_BUCKETS_SECONDS;
+        }
+        return ConfigValues.list(node).stream()
+                .map(bound -> ConfigValues.decimal(bound, "a number of seconds, e.g. 0.25").orElseThrow())
+                .toList();
     }
 
     private static Duration bucket(Double seconds) {

@@ -75,6 +75,24 @@ class RequestMetricsConfigTest {
         assertThat(error.getMessage(), containsString(named));
     }
 
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+            "enabled|maybe|Invalid configuration request-metrics.enabled: got 'maybe', expected true or false",
+            "buckets.3|abc|Invalid configuration request-metrics.buckets.3: got 'abc', expected a number of seconds, e.g. 0.25",
+            "buckets.3|0.05d|Invalid configuration request-metrics.buckets.3: got '0.05d', expected a number of seconds, "
+                    + "e.g. 0.25",
+            "version-prefixes|v2|Invalid configuration request-metrics.version-prefixes: got 'v2', expected a list: set its "
+                    + "items by index, e.g. request-metrics.version-prefixes.0=...",
+            "excluded-paths|/observe|Invalid configuration request-metrics.excluded-paths: got '/observe', expected a list: "
+                    + "set its items by index, e.g. request-metrics.excluded-paths.0=..."})
+    void valueOfTheWrongTypeStopsStartUpInsteadOfBecomingTheDefault(String key, String value, String message) {
+        Config node = TestServers.config(Map.of("request-metrics." + key, value)).get("request-metrics");
+
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> RequestMetricsConfig.create(node));
+
+        assertThat(error.getMessage(), is(message));
+    }
+
     @Test
     void unsortedBucketsAreRejectedWithBothValues() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> new RequestMetricsConfig(
