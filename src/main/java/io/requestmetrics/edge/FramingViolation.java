@@ -16,6 +16,12 @@ import io.helidon.webserver.http.DirectTransportRequest;
 enum FramingViolation {
     /** The method is not a token (RFC 9110 §9.1), e.g. {@code G(T} or a non-ASCII byte. */
     INVALID_METHOD(Status.BAD_REQUEST_400, "the request method is not a valid token"),
+    /**
+     * A method with a lower-case letter. Methods are case-sensitive (RFC 9110 §9.1) and none of ours has one, but
+     * Helidon 4.5.0 upper-cases the method, so {@code delete} would run as {@code DELETE}: a filter or proxy in front
+     * that allows {@code delete} would be bypassed. RFC 9110 §15.6.2: 501 for a method the server does not support.
+     */
+    UNSUPPORTED_METHOD(Status.NOT_IMPLEMENTED_501, "the request method is not supported (methods are case-sensitive)"),
     /** A line of the request head or of a chunked body ends in a bare LF or has a bare CR (RFC 9112 §2.2). */
     BARE_LINE_ENDING(Status.BAD_REQUEST_400, "a line of the request ends without CRLF"),
     /** A header line starts with white space: obsolete line folding (RFC 9112 §5.2). */

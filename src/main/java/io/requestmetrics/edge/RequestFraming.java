@@ -16,7 +16,8 @@ import io.helidon.webserver.CloseConnectionException;
  * parses correctly:
  * <ul>
  *     <li>The request head (request line and header lines) is passed on unchanged once it is complete and valid:
- *     every line ends in CRLF, the method is a token, header names are tokens, no obsolete line folding, and the
+ *     every line ends in CRLF, the method is a token without lower-case letters (Helidon would upper-case them),
+ *     header names are tokens, no obsolete line folding, and the
  *     framing headers are unambiguous (Content-Length once and decimal; Transfer-Encoding exactly {@code chunked};
  *     never both). Empty lines before a request line are dropped (RFC 9112 §2.2).</li>
  *     <li>A Content-Length body is passed on as it is, and the next request starts right after it.</li>
@@ -257,6 +258,11 @@ final class RequestFraming implements Supplier<byte[]> {
         }
         if (methodEnd == from || methodEnd == to) {
             throw new ViolationFound(FramingViolation.INVALID_METHOD);
+        }
+        for (int i = from; i < methodEnd; i++) {
+            if (bytes[i] >= 'a' && bytes[i] <= 'z') {
+                throw new ViolationFound(FramingViolation.UNSUPPORTED_METHOD);
+            }
         }
         headRequest = methodEnd - from == 4
                 && bytes[from] == 'H' && bytes[from + 1] == 'E' && bytes[from + 2] == 'A' && bytes[from + 3] == 'D';

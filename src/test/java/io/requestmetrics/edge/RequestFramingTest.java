@@ -119,6 +119,8 @@ class RequestFramingTest {
                              "the request method is not a valid token"),
                 Arguments.of("G\u00c9T /v1/health HTTP/1.1\r\nHost: x\r\n\r\n",
                              "the request method is not a valid token"),
+                Arguments.of("get / HTTP/1.1\r\nHost: x\r\n\r\n",
+                             "the request method is not supported (methods are case-sensitive)"),
                 Arguments.of("GET\r\nHost: x\r\n\r\n",
                              "the request method is not a valid token"),
                 Arguments.of(" GET / HTTP/1.1\r\nHost: x\r\n\r\n",
