@@ -1,7 +1,9 @@
 # request-metrics container image (multi-stage).
 #
-#   docker build -t request-metrics .
-#   docker run -p 8080:8080 -p 8081:8081 request-metrics
+#   docker build -t request-metrics:1.0.0 .
+#   docker run -p 8080:8080 -p 8081:8081 request-metrics:1.0.0
+#
+# The tag is the one k8s/base/kustomization.yaml deploys (images: newTag).
 #
 # Base images can be swapped without editing this file:
 #   --build-arg BUILD_IMAGE=<image with Maven 3.8+ and a JDK 21+ on PATH>
