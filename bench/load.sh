@@ -6,7 +6,7 @@
 #
 # Starts six copies of the service, all on 127.0.0.1, from one jar:
 #   on    request metrics on (the packaged app.yaml)
-#   off   request metrics off (-Drequest-metrics.enabled=false): the reference
+#   off   request metrics off (-Dserver.features.request-metrics.enabled=false): the reference
 #   off2  request metrics off, a second JVM: the A/A control, which shows the noise of this machine
 #   kpi   request metrics off, Helidon's built-in KPI metrics with extended: true on the API socket (bench/kpi-extended.yaml)
 #   empty request metrics off, plus a filter that only calls proceed(): the cost of Helidon's filter chain itself
@@ -133,9 +133,9 @@ start_server() {
     local config="" main=io.requestmetrics.Main
     case $name in
         on) ;;
-        off | off2) props+=(-Drequest-metrics.enabled=false) ;;
+        off | off2) props+=(-Dserver.features.request-metrics.enabled=false) ;;
         kpi) config=$REPO_ROOT/bench/kpi-extended.yaml ;;
-        empty | floor) props+=(-Drequest-metrics.enabled=false -Dbench.filter=$name)
+        empty | floor) props+=(-Dserver.features.request-metrics.enabled=false -Dbench.filter=$name)
                        main=io.requestmetrics.bench.ReferenceFilterMain ;;
     esac
     # Same JVM settings for all; run from $OUT so that no ./app.yaml is picked up.

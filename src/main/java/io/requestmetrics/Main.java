@@ -13,9 +13,6 @@ import io.helidon.config.Config;
 import io.helidon.config.ConfigException;
 import io.helidon.config.ConfigSources;
 import io.helidon.logging.common.LogConfig;
-import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.MetricsConfig;
-import io.helidon.metrics.api.MetricsFactory;
 import io.helidon.service.registry.Services;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
@@ -35,7 +32,6 @@ import io.requestmetrics.config.ConfigValues;
 import io.requestmetrics.config.ServerConfigCheck;
 import io.requestmetrics.edge.Http1Edge;
 import io.requestmetrics.metrics.RequestMetricsConfig;
-import io.requestmetrics.metrics.RequestMetricsFilter;
 
 /**
  * Starts the service: reads the configuration, builds the server and wires the routing. Nothing else.
@@ -146,15 +142,23 @@ public final class Main {
      * @param config whole configuration
      */
     public static void setUpServer(WebServerConfig.Builder server, Config config) {
+        if (config.get(RequestMetricsConfig.OLD_CONFIG_KEY).exists()) {
+            throw new IllegalStateException("The '" + RequestMetricsConfig.OLD_CONFIG_KEY + "' settings moved to '"
+                                                    + RequestMetricsConfig.CONFIG_KEY + "': move the section there");
+        }
         ServerConfigCheck.check(config.get("server"));
+        // Helidon creates a server feature only when its `enabled` reads as true, and reads `maybe` as false: check the
+        // request-metrics settings here too, so that a mistake stops start-up even where Helidon would skip them.
+        RequestMetricsConfig.create(config.get(RequestMetricsConfig.CONFIG_KEY));
         server.config(config.get("server"))
                 .directHandlers(JsonErrors.directHandlers());
         Http1Edge.install(server, config.get("server"));
     }
 
     /**
-     * Routing of the public socket: the filter that ends closing connections (first, so that the request is recorded
-     * before the connection ends), the request-metrics filter (unless disabled) and one service per API.
+     * Routing of the public socket: the filter that ends closing connections (before every other filter, so that a
+     * request is recorded before its connection ends) and one service per API. The request metrics are not wired
+     * here: the request-metrics feature adds its filter from {@code server.features.request-metrics}.
      *
      * @param routing   routing builder of the default socket
      * @param config    whole configuration
@@ -173,24 +177,8 @@ public final class Main {
         services.addAll(extraApis);
         Apis apis = Apis.create(services);
 
-        routing.addFilter(Http1Edge.closingConnections());
-        RequestMetricsConfig metricsConfig = RequestMetricsConfig.create(config.get(RequestMetricsConfig.CONFIG_KEY));
-        if (metricsConfig.enabled()) {
-            routing.addFilter(RequestMetricsFilter.create(metricsConfig, servedRegistry(config), apis.names()));
-        }
+        routing.addFeature(Http1Edge.closingConnections());
         apis.register(routing);
-    }
-
-    /**
-     * The registry {@code /observe/metrics} serves. Helidon's metrics observer asks for the global registry with the
-     * settings under {@code server.features.observe.observers.metrics}, and replaces the global registry when they
-     * differ from the settings it was created with; the registry {@code Services} gives is created from the root
-     * {@code metrics} node. Asking with the observer's settings keeps our meters in the registry that is scraped,
-     * whatever the observer is configured with (vendor scope off, KPI extended on).
-     */
-    private static MeterRegistry servedRegistry(Config config) {
-        return MetricsFactory.getInstance()
-                .globalRegistry(MetricsConfig.create(config.get("server.features.observe.observers.metrics")));
     }
 
     private static String version() {

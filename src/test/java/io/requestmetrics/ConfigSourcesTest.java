@@ -21,15 +21,15 @@ class ConfigSourcesTest {
     @Test
     void externalFileOverridesPackagedAppYamlKeyByKey(@TempDir Path dir) throws Exception {
         Path external = dir.resolve("override.yaml");
-        Files.writeString(external, "request-metrics:\n  prefix: from_file\nserver:\n  port: 9999\n");
+        Files.writeString(external, "server:\n  port: 9999\n  features:\n    request-metrics:\n      prefix: from_file\n");
 
         Config config = Main.config(external.toString());
 
-        assertThat(config.get("request-metrics.prefix").asString().get(), is("from_file"));
+        assertThat(config.get("server.features.request-metrics.prefix").asString().get(), is("from_file"));
         assertThat(config.get("server.port").asInt().get(), is(9999));
         // Keys the external file does not set still come from the packaged app.yaml.
         assertThat(config.get("server.sockets.0.port").asInt().get(), is(8081));
-        assertThat(config.get("request-metrics.buckets.12").asDouble().get(), is(60.0));
+        assertThat(config.get("server.features.request-metrics.apis.4").asString().get(), is("version"));
     }
 
     @Test
@@ -58,7 +58,7 @@ class ConfigSourcesTest {
         Config config = Main.config(null);
 
         assertThat(config.get("server.port").asInt().get(), is(8080));
-        assertThat(config.get("request-metrics.prefix").asString().get(), is("llama_stack"));
+        assertThat(config.get("server.features.request-metrics.apis.0").asString().get(), is("datasets"));
     }
 
     @Test

@@ -49,7 +49,7 @@ class StartUpFailureTest {
 
     @ParameterizedTest(name = "-D{0}={1}")
     @CsvSource(delimiter = '|', value = {
-            "request-metrics.enabled|maybe|request-metrics.enabled: got 'maybe', expected true or false",
+            "server.features.request-metrics.enabled|maybe|server.features.request-metrics.enabled: got 'maybe', expected true or false",
             "datasets.max-rows|abc|datasets.max-rows: got 'abc', expected a number of rows from 1 to 2147483647",
             "server.port|notaport|server.port: got 'notaport', expected a port from 0 to 65535 (0: any free port)"})
     void wrongSystemPropertyExits2WithOneLineNamingKeyValueAndExpectation(String key, String value, String problem)

@@ -2,10 +2,12 @@ package io.requestmetrics.edge;
 
 import java.util.Map;
 
+import io.helidon.common.Weighted;
 import io.helidon.config.Config;
 import io.helidon.webserver.ListenerConfig;
 import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.HttpFeature;
+import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
 
 /**
@@ -44,10 +46,11 @@ public final class Http1Edge {
     }
 
     /**
-     * @return the filter that ends a connection after a response that closes it; add it before any other filter
+     * @return a routing feature that adds, before every other filter, the filter that ends a connection after a
+     *         response that closes it
      */
-    public static Filter closingConnections() {
-        return new ClosingConnectionFilter();
+    public static HttpFeature closingConnections() {
+        return new ClosingConnectionsFeature();
     }
 
     /**
@@ -59,5 +62,24 @@ public final class Http1Edge {
      */
     public static boolean isFramingMessage(String message) {
         return FramingViolation.isMessage(message);
+    }
+
+    /**
+     * Sets up {@link ClosingConnectionFilter} first: features set up in order of weight, highest first, and each
+     * one's filters wrap those set up after it. Every other filter (request metrics, access log) then sees a request
+     * end before its connection is closed.
+     */
+    private static final class ClosingConnectionsFeature implements HttpFeature, Weighted {
+        private static final double FIRST = 1_000_000;
+
+        @Override
+        public void setup(HttpRouting.Builder routing) {
+            routing.addFilter(new ClosingConnectionFilter());
+        }
+
+        @Override
+        public double weight() {
+            return FIRST;
+        }
     }
 }

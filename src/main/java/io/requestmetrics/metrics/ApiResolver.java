@@ -2,55 +2,53 @@ package io.requestmetrics.metrics;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
- * Maps a request path to the index of its {@code api} label value, without allocating.
+ * Maps a request path to the index of its {@code api} label value, without allocating. Immutable: a new name makes a
+ * new resolver in which every earlier name keeps its index.
  * <p>
  * The API is the first path segment after one optional version segment ({@code /v1/models/x} gives {@code models}),
- * but only if it is one of the APIs the service routes. Every other path, including a routed API's name under an
- * unknown version, resolves to {@link #UNKNOWN_API}. The set of label values is therefore fixed when the resolver is
- * built: no request, however odd, can create a new series.
+ * but only if it is one of the resolver's names. Every other path, including a known API's name under an unknown
+ * version, resolves to {@link #UNKNOWN_INDEX} ({@value #UNKNOWN_API}): no request, however odd, can create a value.
  */
 final class ApiResolver {
 
-    /** Label value for every path that is not one of the routed APIs. */
+    /** Label value for every path that is not one of the known APIs. */
     static final String UNKNOWN_API = "unknown";
+    /** Index of {@link #UNKNOWN_API}. */
+    static final int UNKNOWN_INDEX = 0;
 
     // The index table is for ASCII first chars; a name starting with another char is always tried.
     private static final int ASCII = 128;
 
     private final String[] apiNames;
     private final String[] versionPrefixes;
-    private final int unknownIndex;
     // Indices of the APIs whose name starts with a given char: a request compares its segment with those only.
     private final int[][] candidatesByFirstChar;
     private final int[] nonAsciiCandidates;
 
     /**
-     * @param routedApis      names of the APIs the service routes, each one path segment
+     * @param apis            API names, each one path segment; they get indices from 1 in this order
      * @param versionPrefixes version segments stripped before the API segment, e.g. {@code v1}
      */
-    ApiResolver(Collection<String> routedApis, List<String> versionPrefixes) {
-        Set<String> sorted = new TreeSet<>(routedApis);
-        sorted.remove(UNKNOWN_API);
-        for (String api : sorted) {
-            if (api.isEmpty() || api.indexOf('/') >= 0) {
+    ApiResolver(List<String> apis, List<String> versionPrefixes) {
+        Set<String> names = new LinkedHashSet<>();
+        names.add(UNKNOWN_API);
+        for (String api : apis) {
+            if (!isApiName(api)) {
                 throw new IllegalArgumentException("API name must be one non-empty path segment, got '" + api + "'");
             }
+            names.add(api);
         }
-        List<String> names = new ArrayList<>(sorted);
-        names.add(UNKNOWN_API);
         this.apiNames = names.toArray(String[]::new);
-        this.unknownIndex = apiNames.length - 1;
         this.versionPrefixes = versionPrefixes.toArray(String[]::new);
         this.candidatesByFirstChar = new int[ASCII][];
         Arrays.fill(candidatesByFirstChar, new int[0]);
         int[] nonAscii = new int[0];
-        for (int i = 0; i < unknownIndex; i++) {
+        for (int i = UNKNOWN_INDEX + 1; i < apiNames.length; i++) {
             char first = apiNames[i].charAt(0);
             if (first < ASCII) {
                 candidatesByFirstChar[first] = append(candidatesByFirstChar[first], i);
@@ -62,8 +60,36 @@ final class ApiResolver {
     }
 
     /**
-     * Every label value this resolver can return, indexed as {@link #resolve(String)} returns them; the last one is
-     * {@link #UNKNOWN_API}.
+     * Whether {@code name} can be an API name: one non-empty path segment that is not a path pattern.
+     *
+     * @param name candidate
+     * @return whether it is valid
+     */
+    static boolean isApiName(String name) {
+        if (name.isEmpty() || name.equals(UNKNOWN_API)) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '/' || c == '{' || c == '}' || c == '*' || c == '<' || c == '>') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * @param name a new API name (see {@link #isApiName})
+     * @return a resolver that also knows {@code name}, at index {@link #size()}
+     */
+    ApiResolver with(String name) {
+        List<String> names = new ArrayList<>(List.of(apiNames).subList(1, apiNames.length));
+        names.add(name);
+        return new ApiResolver(names, List.of(versionPrefixes));
+    }
+
+    /**
+     * Every label value, indexed as {@link #resolve(String)} returns them; the first one is {@link #UNKNOWN_API}.
      *
      * @return label values
      */
@@ -71,8 +97,27 @@ final class ApiResolver {
         return List.of(apiNames);
     }
 
-    int unknownIndex() {
-        return unknownIndex;
+    /** @return number of label values, {@link #UNKNOWN_API} included */
+    int size() {
+        return apiNames.length;
+    }
+
+    /**
+     * The API segment of a route template or path, if there is one: the first segment after an optional version.
+     *
+     * @param path a path or route template, starting with {@code /}
+     * @return the segment, or an empty string
+     */
+    String apiSegment(String path) {
+        if (path.isEmpty() || path.charAt(0) != '/') {
+            return "";
+        }
+        int start = PathSegments.afterVersion(path, versionPrefixes);
+        if (start >= path.length()) {
+            return "";
+        }
+        int end = path.indexOf('/', start);
+        return path.substring(start, end < 0 ? path.length() : end);
     }
 
     /**
@@ -84,52 +129,22 @@ final class ApiResolver {
     int resolve(String path) {
         int pathLength = path.length();
         if (pathLength == 0 || path.charAt(0) != '/') {
-            return unknownIndex;
+            return UNKNOWN_INDEX;
         }
-        int segmentStart = 1;
-        for (String version : versionPrefixes) {
-            if (isSegmentAt(path, segmentStart, version)) {
-                segmentStart += version.length() + 1;
-                break;
-            }
-        }
+        int segmentStart = PathSegments.afterVersion(path, versionPrefixes);
         if (segmentStart >= pathLength) {
-            return unknownIndex;
+            return UNKNOWN_INDEX;
         }
         // Compare the segment, in place, only with the names that start with its first char: a table read instead of
         // hashing a substring we would have to allocate.
         char first = path.charAt(segmentStart);
         int[] candidates = first < ASCII ? candidatesByFirstChar[first] : nonAsciiCandidates;
         for (int candidate : candidates) {
-            if (isSegmentAt(path, segmentStart, apiNames[candidate])) {
+            if (PathSegments.isSegmentAt(path, segmentStart, apiNames[candidate])) {
                 return candidate;
             }
         }
-        return unknownIndex;
-    }
-
-    /**
-     * Whether the path segment that starts at {@code start} is exactly {@code name}: {@code name}'s chars, then
-     * {@code '/'} or the end of the path.
-     * <p>
-     * A plain char loop, and no search for the segment's end, on purpose: most names differ from the segment at
-     * the first char, while {@code String.indexOf} and {@code String.startsWith} with an offset (through
-     * {@code ArraysSupport.mismatch}) cost more to set up than the filter's own work in a profile
-     * (docs/PERFORMANCE.md).
-     */
-    static boolean isSegmentAt(String path, int start, String name) {
-        int length = name.length();
-        int end = start + length;
-        int pathLength = path.length();
-        if (end > pathLength || end < pathLength && path.charAt(end) != '/') {
-            return false;
-        }
-        for (int i = 0; i < length; i++) {
-            if (path.charAt(start + i) != name.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
+        return UNKNOWN_INDEX;
     }
 
     private static int[] append(int[] values, int value) {

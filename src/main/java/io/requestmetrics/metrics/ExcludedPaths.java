@@ -53,7 +53,7 @@ final class ExcludedPaths {
             }
         }
         for (String segment : segments) {
-            if (ApiResolver.isSegmentAt(path, 1, segment)) {
+            if (PathSegments.isSegmentAt(path, 1, segment)) {
                 return true;
             }
         }

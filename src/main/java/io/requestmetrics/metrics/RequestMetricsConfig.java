@@ -1,36 +1,62 @@
 package io.requestmetrics.metrics;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import io.helidon.config.Config;
+import io.helidon.webserver.WebServer;
 
 import io.requestmetrics.config.ConfigValues;
 
 /**
- * Validated, immutable settings of the request-metrics filter, read once at start-up from the {@code request-metrics}
- * configuration node.
+ * Validated, immutable settings of the request-metrics feature, read once at start-up from the
+ * {@value #CONFIG_KEY} configuration node. Each setting and its default are declared here and nowhere else.
  *
- * @param enabled          {@code false} installs no filter at all
+ * @param enabled          {@code false} installs nothing at all
  * @param prefix           prefix of every meter name, e.g. {@code llama_stack}
  * @param versionPrefixes  first path segments stripped (once) before the API segment, e.g. {@code v1}
  * @param excludedPaths    path prefixes, matched on a segment boundary, that are not measured
  * @param buckets          upper bounds of the duration histogram, strictly increasing and positive
+ * @param sockets          the sockets whose requests are measured; never {@value #ADMIN_SOCKET}
+ * @param labels           the labels of the counter and histogram, always with {@code api} and {@code status}
+ * @param maxRoutes        most route templates told apart by the {@code route} label; more are {@code other}
+ * @param apis             API names whose in-flight gauge is registered at 0 at start-up; more are learned from the
+ *                         routes requests match
  */
 public record RequestMetricsConfig(boolean enabled,
                                    String prefix,
                                    List<String> versionPrefixes,
                                    List<String> excludedPaths,
-                                   List<Duration> buckets) {
+                                   List<Duration> buckets,
+                                   List<String> sockets,
+                                   Set<Label> labels,
+                                   int maxRoutes,
+                                   List<String> apis) {
 
     /** Name of the configuration node this record is read from. */
-    public static final String CONFIG_KEY = "request-metrics";
+    public static final String CONFIG_KEY = "server.features.request-metrics";
+    /** Key of the settings before they became a feature's; refused at start-up with where they moved. */
+    public static final String OLD_CONFIG_KEY = "request-metrics";
+    /** The observe socket of the service, which is never measured. */
+    static final String ADMIN_SOCKET = "admin";
 
+    static final boolean DEFAULT_ENABLED = true;
+    static final String DEFAULT_PREFIX = "llama_stack";
     static final List<String> DEFAULT_VERSION_PREFIXES = List.of("v1", "v1alpha", "v1beta");
     static final List<String> DEFAULT_EXCLUDED_PATHS = List.of("/observe", "/docs", "/openapi", "/favicon.ico", "/static");
     static final List<Double> DEFAULT_BUCKETS_SECONDS =
             List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0);
+    static final List<String> DEFAULT_SOCKETS = List.of(WebServer.DEFAULT_SOCKET_NAME);
+    static final List<String> DEFAULT_LABELS = List.of(Label.API.tag(), Label.STATUS.tag());
+    static final int DEFAULT_MAX_ROUTES = 500;
+    static final List<String> DEFAULT_APIS = List.of();
+    private static final int MOST_ROUTES = 10_000;
 
     // Prometheus metric names are [a-zA-Z_:][a-zA-Z0-9_:]*; a prefix must also leave room for "_" + suffix.
     private static final Pattern METRIC_NAME_PREFIX = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
@@ -56,6 +82,26 @@ public record RequestMetricsConfig(boolean enabled,
         for (String path : excludedPaths) {
             if (!path.startsWith("/") || path.length() < 2 || path.endsWith("/")) {
                 throw invalid("excluded-paths", "'" + path + "' must start with '/', not end with '/', and not be '/' alone");
+            }
+        }
+        sockets = List.copyOf(sockets);
+        if (sockets.isEmpty()) {
+            throw invalid("sockets", "must name at least one socket, e.g. " + WebServer.DEFAULT_SOCKET_NAME);
+        }
+        if (sockets.contains(ADMIN_SOCKET)) {
+            throw invalid("sockets", "'" + ADMIN_SOCKET + "' serves the metrics and health endpoints and is never measured");
+        }
+        labels = Collections.unmodifiableSet(EnumSet.copyOf(labels));
+        if (!labels.contains(Label.API) || !labels.contains(Label.STATUS)) {
+            throw invalid("labels", "must include api and status");
+        }
+        if (maxRoutes < 1 || maxRoutes > MOST_ROUTES) {
+            throw invalid("max-routes", "must be from 1 to " + MOST_ROUTES + ", got " + maxRoutes);
+        }
+        apis = List.copyOf(apis);
+        for (String api : apis) {
+            if (!ApiResolver.isApiName(api)) {
+                throw invalid("apis", "'" + api + "' must be one path segment, e.g. models");
             }
         }
         buckets = List.copyOf(buckets);
@@ -85,13 +131,18 @@ public record RequestMetricsConfig(boolean enabled,
     public static RequestMetricsConfig create(Config node) {
         try {
             return new RequestMetricsConfig(
-                    ConfigValues.bool(node.get("enabled"), true),
-                    ConfigValues.string(node.get("prefix"), "llama_stack", "a metric name prefix, e.g. llama_stack"),
+                    ConfigValues.bool(node.get("enabled"), DEFAULT_ENABLED),
+                    ConfigValues.string(node.get("prefix"), DEFAULT_PREFIX, "a metric name prefix, e.g. llama_stack"),
                     ConfigValues.strings(node.get("version-prefixes"), DEFAULT_VERSION_PREFIXES, "a path segment, e.g. v1"),
                     ConfigValues.strings(node.get("excluded-paths"), DEFAULT_EXCLUDED_PATHS, "a path, e.g. /observe"),
                     buckets(node.get("buckets")).stream()
                             .map(RequestMetricsConfig::bucket)
-                            .toList());
+                            .toList(),
+                    ConfigValues.strings(node.get("sockets"), DEFAULT_SOCKETS, "a socket name, e.g. @default"),
+                    labels(node.get("labels")),
+                    ConfigValues.wholeNumber(node.get("max-routes"), DEFAULT_MAX_ROUTES, 1, MOST_ROUTES,
+                                             "a number of route templates from 1 to " + MOST_ROUTES),
+                    ConfigValues.strings(node.get("apis"), DEFAULT_APIS, "an API name, e.g. models"));
         } catch (io.helidon.config.ConfigException e) {
             throw new IllegalArgumentException(CONFIG_KEY + ": " + e.getMessage(), e);
         }
@@ -114,6 +165,24 @@ public record RequestMetricsConfig(boolean enabled,
      */
     public String meterName(String suffix) {
         return prefix + "_" + suffix;
+    }
+
+    private static Set<Label> labels(Config node) {
+        String expected = "one of " + String.join(", ", Arrays.stream(Label.values()).map(Label::tag).toList());
+        Set<Label> labels = EnumSet.noneOf(Label.class);
+        List<Config> items = node.exists() ? ConfigValues.list(node) : List.of();
+        if (!node.exists()) {
+            DEFAULT_LABELS.forEach(tag -> labels.add(Label.valueOf(tag.toUpperCase(Locale.ROOT))));
+        }
+        for (Config item : items) {
+            String tag = ConfigValues.string(item, "", expected);
+            Label label = Arrays.stream(Label.values()).filter(it -> it.tag().equals(tag)).findFirst()
+                    .orElseThrow(() -> ConfigValues.invalid(item, tag, expected));
+            if (!labels.add(label)) {
+                throw invalid("labels", "lists '" + tag + "' twice");
+            }
+        }
+        return labels;
     }
 
     private static List<Double> buckets(Config node) {

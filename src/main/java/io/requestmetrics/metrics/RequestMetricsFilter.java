@@ -1,7 +1,5 @@
 package io.requestmetrics.metrics;
 
-import java.util.Collection;
-
 import io.helidon.http.BadRequestException;
 import io.helidon.http.HttpException;
 import io.helidon.http.RequestException;
@@ -16,17 +14,20 @@ import io.helidon.webserver.http.RoutingResponse;
 /**
  * Routing filter that measures every request of the socket it is installed on, through Helidon metrics.
  * <p>
- * For each request that is not excluded, it resolves the {@code api} label, adds one to that api's in-flight gauge,
- * reads the clock, calls {@link FilterChain#proceed()}, and when {@code proceed()} returns or throws, records the
- * duration under the final status, adds one to the request counter, and takes the request out of the in-flight gauge.
- * It never changes a response and never swallows an exception: Helidon finishes the response as it would without it.
+ * For each request that is not excluded, it resolves the labels known at entry ({@code api}, and {@code method} if
+ * on), adds one to their in-flight gauge, reads the clock, calls {@link FilterChain#proceed()}, and when
+ * {@code proceed()} returns or throws, records the duration under the final labels, which the request counter reads,
+ * and takes the request out of the in-flight gauge. It never changes a response and never swallows an exception:
+ * Helidon finishes the response as it would without it.
  *
  * <h2>Labels</h2>
  * <ul>
  *     <li>{@code api}: the first path segment after one optional version segment ({@code /v1/}, {@code /v1alpha/},
- *     {@code /v1beta/} by default), if it names an API the service routes; else {@code unknown}. The set of APIs
- *     comes from the routing, so the label has a fixed, small set of values: a scan of random URLs cannot create
- *     new series.</li>
+ *     {@code /v1beta/} by default), if it is a known API: one listed in {@code apis}, or learned from a route a
+ *     request matched (the same segment of the route's template, up to {@value ApiNames#MAX_LEARNED} learned
+ *     names). Else {@code unknown}. The values come from the configuration and the routing, never from a client: a
+ *     scan of random URLs cannot create a series. Until an API's first request has matched a route, requests to it
+ *     are in flight under {@code unknown}, and that first request is recorded under its API.</li>
  *     <li>{@code status}: the final HTTP status code. Because Helidon handles a route's exceptions inside
  *     {@code proceed()}, the response already carries their status when {@code proceed()} returns: an uncaught
  *     handler exception is {@code 500}, an unknown route {@code 404}. What escapes {@code proceed()} is classified
@@ -34,6 +35,8 @@ import io.helidon.webserver.http.RoutingResponse;
  *     has its own status; a {@link ServerConnectionException} (the client closed the connection before the response
  *     was complete) is {@code 499}; any other {@link CloseConnectionException} (Helidon abandoned a response it had
  *     started, e.g. a handler failed mid-stream) and anything else is {@code 500}.</li>
+ *     <li>{@code method} (opt-in): see {@link Methods}. {@code route} (opt-in): see {@link RouteTable}.
+ *     {@code outcome} (opt-in): see {@link Outcome}.</li>
  * </ul>
  *
  * <h2>Timing</h2>
@@ -46,8 +49,8 @@ import io.helidon.webserver.http.RoutingResponse;
  * are not counted and cost one prefix scan.
  *
  * <h2>Cost</h2>
- * Meters are resolved once per (api, status) pair and kept in an array; the request path takes no lock, starts no
- * task and allocates nothing.
+ * Meters are resolved once per combination of label values and kept in arrays; the request path takes no lock,
+ * starts no task and allocates nothing. With {@code route} on, it looks the matched template up in a hash map.
  */
 public final class RequestMetricsFilter implements Filter {
 
@@ -55,31 +58,19 @@ public final class RequestMetricsFilter implements Filter {
     public static final int CLIENT_CLOSED_REQUEST = 499;
 
     private final ExcludedPaths excludedPaths;
-    private final ApiResolver apiResolver;
+    private final ApiNames apis;
+    private final RouteTable routes;
     private final RequestMeters meters;
+    private final boolean methodLabel;
+    private final boolean routeLabel;
 
-    private RequestMetricsFilter(RequestMetricsConfig config, MeterRegistry registry, Collection<String> routedApis) {
+    RequestMetricsFilter(RequestMetricsConfig config, MeterRegistry registry) {
         this.excludedPaths = new ExcludedPaths(config.excludedPaths());
-        this.apiResolver = new ApiResolver(routedApis, config.versionPrefixes());
-        this.meters = new RequestMeters(registry, config, apiResolver.apiNames());
-    }
-
-    /**
-     * Creates the filter and registers its meters (the in-flight gauge at 0 for every api, including
-     * {@code unknown}).
-     *
-     * @param config     validated settings; must be enabled
-     * @param registry   registry the meters are registered in (the one {@code /observe/metrics} serves)
-     * @param routedApis names of the APIs the service routes, the only {@code api} label values besides {@code unknown}
-     * @return a new filter
-     */
-    public static RequestMetricsFilter create(RequestMetricsConfig config,
-                                              MeterRegistry registry,
-                                              Collection<String> routedApis) {
-        if (!config.enabled()) {
-            throw new IllegalArgumentException("request-metrics is disabled: install no filter instead");
-        }
-        return new RequestMetricsFilter(config, registry, routedApis);
+        this.apis = new ApiNames(config.apis(), config.versionPrefixes());
+        this.routes = new RouteTable(config.maxRoutes(), apis);
+        this.meters = new RequestMeters(registry, config, apis, routes);
+        this.methodLabel = meters.methodLabel();
+        this.routeLabel = meters.routeLabel();
     }
 
     @Override
@@ -89,8 +80,9 @@ public final class RequestMetricsFilter implements Filter {
             chain.proceed();
             return;
         }
-        int api = apiResolver.resolve(path);
-        meters.started(api);
+        int api = apis.resolve(path);
+        int method = methodLabel ? Methods.index(req.prologue().method()) : 0;
+        int inFlightSlot = meters.started(api, method);
         long start = System.nanoTime();
         int status = 500;
         try {
@@ -100,7 +92,26 @@ public final class RequestMetricsFilter implements Filter {
             status = statusOf(e);
             throw e;
         } finally {
-            meters.ended(api, status, System.nanoTime() - start);
+            long duration = System.nanoTime() - start;
+            int route = RouteTable.UNKNOWN_INDEX;
+            if (routeLabel || api == ApiResolver.UNKNOWN_INDEX) {
+                String template = req.matchingPattern().orElse(null);
+                if (template != null) {
+                    RouteTable.Entry entry = routes.entry(template);
+                    route = entry.route();
+                    if (route == RouteTable.OTHER_INDEX && routeLabel) {
+                        meters.routeOverflowed();
+                    }
+                    if (api == ApiResolver.UNKNOWN_INDEX) {
+                        api = entry.api();
+                        if (api == ApiNames.OVERFLOW) {
+                            api = ApiResolver.UNKNOWN_INDEX;
+                            meters.apiOverflowed();
+                        }
+                    }
+                }
+            }
+            meters.ended(inFlightSlot, api, method, routeLabel ? route : 0, status, duration);
         }
     }
 

@@ -141,11 +141,12 @@ class ConfigValuesTest {
         IllegalArgumentException list = assertThrows(IllegalArgumentException.class,
                                                      () -> ConfigValues.port(config.get("server.sockets"), 1));
         IllegalArgumentException object = assertThrows(IllegalArgumentException.class, () -> ConfigValues.wholeNumber(
-                config.get("request-metrics"), 1, 1, 2, "a number"));
+                config.get("server.features.request-metrics"), 1, 1, 2, "a number"));
 
         assertThat(list.getMessage(), is("Invalid configuration server.sockets: got a list, expected a port from 0 to "
                                                  + "65535 (0: any free port)"));
-        assertThat(object.getMessage(), is("Invalid configuration request-metrics: got an object, expected a number"));
+        assertThat(object.getMessage(), is("Invalid configuration server.features.request-metrics: got an object, expected a "
+                                                   + "number"));
     }
 
     @Test

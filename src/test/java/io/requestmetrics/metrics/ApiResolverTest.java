@@ -41,13 +41,37 @@ class ApiResolverTest {
     }
 
     @Test
-    void labelValuesAreTheRoutedApisSortedThenUnknown() {
-        assertThat(resolver.apiNames(), is(List.of("datasets", "health", "models", "unknown")));
-        assertThat(resolver.unknownIndex(), is(3));
+    void labelValuesAreUnknownThenTheApisInTheirOrder() {
+        assertThat(resolver.apiNames(), is(List.of("unknown", "models", "datasets", "health")));
+        assertThat(resolver.resolve("/v1/zzz"), is(ApiResolver.UNKNOWN_INDEX));
     }
 
     @Test
-    void apiNameWithASlashIsRejected() {
-        assertThrows(IllegalArgumentException.class, () -> new ApiResolver(List.of("a/b"), List.of("v1")));
+    void aNewNameTakesTheNextIndexAndEveryEarlierNameKeepsItsOwn() {
+        ApiResolver more = resolver.with("things");
+
+        assertThat(more.apiNames(), is(List.of("unknown", "models", "datasets", "health", "things")));
+        assertThat(more.resolve("/v1/things/7"), is(4));
+        assertThat(more.resolve("/v1/models"), is(resolver.resolve("/v1/models")));
+        assertThat(resolver.resolve("/v1/things/7"), is(ApiResolver.UNKNOWN_INDEX));
+    }
+
+    @ParameterizedTest(name = "{0} -> [{1}]")
+    @CsvSource({
+            "/v1/things/{id}, things",
+            "/v1alpha/things, things",
+            "/hello, hello",
+            "/v1, ''",
+            "/, ''",
+            "/v1/{tenant}/things, {tenant}"})
+    void apiSegmentOfATemplateIsItsFirstSegmentAfterAVersion(String template, String segment) {
+        assertThat(resolver.apiSegment(template), is(segment));
+    }
+
+    @ParameterizedTest(name = "[{0}]")
+    @CsvSource({"a/b", "'{id}'", "*", "unknown", "''"})
+    void aSegmentThatIsAPatternOrEmptyIsNoApiName(String name) {
+        assertThat(ApiResolver.isApiName(name), is(false));
+        assertThrows(IllegalArgumentException.class, () -> new ApiResolver(List.of(name), List.of("v1")));
     }
 }

@@ -22,7 +22,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
 /**
- * {@code request-metrics.enabled: false} installs no filter: requests change no request meter.
+ * {@code server.features.request-metrics.enabled: false} installs no filter: requests change no request meter.
  */
 @ServerTest
 class DisabledRequestMetricsTest {
@@ -37,12 +37,12 @@ class DisabledRequestMetricsTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        TestServers.setUp(server);
+        TestServers.setUp(server, TestServers.config(Map.of("server.features.request-metrics.enabled", "false")));
     }
 
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
-        Main.routing(routing, TestServers.config(Map.of("request-metrics.enabled", "false")), List.of());
+        Main.routing(routing, TestServers.config(), List.of());
     }
 
     @Test

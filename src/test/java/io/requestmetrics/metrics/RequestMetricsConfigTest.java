@@ -1,6 +1,7 @@
 package io.requestmetrics.metrics;
 
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 
@@ -34,16 +35,20 @@ class RequestMetricsConfigTest {
     }
 
     @Test
-    void appYamlHoldsTheSameValuesAsTheDefaults() {
-        RequestMetricsConfig fromFile = RequestMetricsConfig.create(TestServers.config().get("request-metrics"));
+    void appYamlSetsTheRoutedApisAndLeavesEveryOtherSettingAtItsDefault() {
+        RequestMetricsConfig fromFile = RequestMetricsConfig.create(TestServers.config().get("server.features.request-metrics"));
+        RequestMetricsConfig defaults = RequestMetricsConfig.defaults();
 
-        assertThat(fromFile, is(RequestMetricsConfig.defaults()));
+        assertThat(fromFile.apis(), is(List.of("datasets", "health", "inspect", "models", "version")));
+        assertThat(fromFile, is(new RequestMetricsConfig(defaults.enabled(), defaults.prefix(), defaults.versionPrefixes(),
+                                                         defaults.excludedPaths(), defaults.buckets(), defaults.sockets(),
+                                                         defaults.labels(), defaults.maxRoutes(), fromFile.apis())));
     }
 
     @Test
     void systemPropertyStyleOverrideWins() {
         RequestMetricsConfig config = RequestMetricsConfig.create(
-                TestServers.config(Map.of("request-metrics.prefix", "my_app")).get("request-metrics"));
+                TestServers.config(Map.of("server.features.request-metrics.prefix", "my_app")).get("server.features.request-metrics"));
 
         assertThat(config.prefix(), is("my_app"));
         assertThat(config.meterName("requests"), is("my_app_requests"));
@@ -51,24 +56,27 @@ class RequestMetricsConfigTest {
 
     @ParameterizedTest(name = "{0}={1} is rejected naming {2}")
     @CsvSource(delimiter = '|', value = {
-            "buckets.0|0.5|request-metrics.buckets",
-            "buckets.0|0|request-metrics.buckets",
-            "buckets.0|-1|request-metrics.buckets",
+            "max-routes|0|server.features.request-metrics.max-routes",
+            "labels.0|path|server.features.request-metrics.labels",
+            "sockets.0|admin|server.features.request-metrics.sockets",
+            "apis.0|a/b|server.features.request-metrics.apis",
+            "buckets.0|0|server.features.request-metrics.buckets",
+            "buckets.0|-1|server.features.request-metrics.buckets",
             "buckets.0|abc|request-metrics",
-            "prefix|''|request-metrics.prefix",
-            "prefix|llama-stack|request-metrics.prefix",
-            "prefix|9lives|request-metrics.prefix",
-            "version-prefixes.0|v1/x|request-metrics.version-prefixes",
-            "excluded-paths.0|observe|request-metrics.excluded-paths",
-            "excluded-paths.0|/|request-metrics.excluded-paths"})
+            "prefix|''|server.features.request-metrics.prefix",
+            "prefix|llama-stack|server.features.request-metrics.prefix",
+            "prefix|9lives|server.features.request-metrics.prefix",
+            "version-prefixes.0|v1/x|server.features.request-metrics.version-prefixes",
+            "excluded-paths.0|observe|server.features.request-metrics.excluded-paths",
+            "excluded-paths.0|/|server.features.request-metrics.excluded-paths"})
     void invalidSettingStopsStartUpNamingTheKey(String key, String value, String named) {
         Config node = Config.builder()
-                .addSource(ConfigSources.create(Map.of("request-metrics." + key, value)))
+                .addSource(ConfigSources.create(Map.of("server.features.request-metrics." + key, value)))
                 .addSource(ConfigSources.classpath("app.yaml"))
                 .disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()
                 .build()
-                .get("request-metrics");
+                .get("server.features.request-metrics");
 
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> RequestMetricsConfig.create(node));
 
@@ -77,16 +85,16 @@ class RequestMetricsConfigTest {
 
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', value = {
-            "enabled|maybe|Invalid configuration request-metrics.enabled: got 'maybe', expected true or false",
-            "buckets.3|abc|Invalid configuration request-metrics.buckets.3: got 'abc', expected a number of seconds, e.g. 0.25",
-            "buckets.3|0.05d|Invalid configuration request-metrics.buckets.3: got '0.05d', expected a number of seconds, "
+            "enabled|maybe|Invalid configuration server.features.request-metrics.enabled: got 'maybe', expected true or false",
+            "buckets.3|abc|Invalid configuration server.features.request-metrics.buckets.3: got 'abc', expected a number of seconds, e.g. 0.25",
+            "buckets.3|0.05d|Invalid configuration server.features.request-metrics.buckets.3: got '0.05d', expected a number of seconds, "
                     + "e.g. 0.25",
-            "version-prefixes|v2|Invalid configuration request-metrics.version-prefixes: got 'v2', expected a list: set its "
-                    + "items by index, e.g. request-metrics.version-prefixes.0=...",
-            "excluded-paths|/observe|Invalid configuration request-metrics.excluded-paths: got '/observe', expected a list: "
-                    + "set its items by index, e.g. request-metrics.excluded-paths.0=..."})
+            "version-prefixes|v2|Invalid configuration server.features.request-metrics.version-prefixes: got 'v2', expected a list: set its "
+                    + "items by index, e.g. server.features.request-metrics.version-prefixes.0=...",
+            "excluded-paths|/observe|Invalid configuration server.features.request-metrics.excluded-paths: got '/observe', expected a list: "
+                    + "set its items by index, e.g. server.features.request-metrics.excluded-paths.0=..."})
     void valueOfTheWrongTypeStopsStartUpInsteadOfBecomingTheDefault(String key, String value, String message) {
-        Config node = TestServers.config(Map.of("request-metrics." + key, value)).get("request-metrics");
+        Config node = TestServers.config(Map.of("server.features.request-metrics." + key, value)).get("server.features.request-metrics");
 
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> RequestMetricsConfig.create(node));
 
@@ -96,17 +104,19 @@ class RequestMetricsConfigTest {
     @Test
     void unsortedBucketsAreRejectedWithBothValues() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> new RequestMetricsConfig(
-                true, "p", List.of(), List.of(), List.of(Duration.ofSeconds(2), Duration.ofSeconds(1))));
+                true, "p", List.of(), List.of(), List.of(Duration.ofSeconds(2), Duration.ofSeconds(1)), List.of("@default"),
+                EnumSet.of(Label.API, Label.STATUS), 500, List.of()));
 
-        assertThat(error.getMessage(), is("Invalid configuration request-metrics.buckets: bounds must be strictly "
+        assertThat(error.getMessage(), is("Invalid configuration server.features.request-metrics.buckets: bounds must be strictly "
                                                   + "increasing, got 1.0s after 2.0s"));
     }
 
     @Test
     void emptyBucketListIsRejected() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> new RequestMetricsConfig(
-                true, "p", List.of(), List.of(), List.of()));
+                true, "p", List.of(), List.of(), List.of(), List.of("@default"), EnumSet.of(Label.API, Label.STATUS), 500,
+                List.of()));
 
-        assertThat(error.getMessage(), containsString("request-metrics.buckets"));
+        assertThat(error.getMessage(), containsString("server.features.request-metrics.buckets"));
     }
 }

@@ -19,7 +19,7 @@ import io.requestmetrics.metrics.RequestMetricsConfig;
 
 /**
  * The service exactly as {@link Main} starts it, plus one reference filter in front of its routing, for
- * {@code bench/load.sh}'s diagnostic servers (run it with {@code -Drequest-metrics.enabled=false}):
+ * {@code bench/load.sh}'s diagnostic servers (run it with {@code -Dserver.features.request-metrics.enabled=false}):
  * <ul>
  *     <li>{@code -Dbench.filter=empty}: a filter that only calls {@code proceed()}, i.e. what Helidon's filter chain
  *     costs per request before a filter does anything (with no filter at all, Helidon skips the chain);</li>

@@ -27,12 +27,14 @@ import io.helidon.webserver.http.RoutingResponse;
 final class NaiveRequestMetricsFilter implements Filter {
 
     private final MeterRegistry registry;
+    private final String prefix;
     private final RequestMetricsConfig config;
     private final Set<String> routedApis;
     private final Map<String, AtomicLong> inFlight = new ConcurrentHashMap<>();
 
-    NaiveRequestMetricsFilter(MeterRegistry registry, RequestMetricsConfig config, Set<String> routedApis) {
+    NaiveRequestMetricsFilter(MeterRegistry registry, String prefix, RequestMetricsConfig config, Set<String> routedApis) {
         this.registry = registry;
+        this.prefix = prefix;
         this.config = config;
         this.routedApis = Set.copyOf(routedApis);
     }
@@ -58,13 +60,13 @@ final class NaiveRequestMetricsFilter implements Filter {
             status = RequestMetricsFilter.statusOf(e);
             throw e;
         } finally {
-            List<Tag> tags = List.of(Tag.create(RequestMeters.API_TAG, api),
-                                     Tag.create(RequestMeters.STATUS_TAG, String.valueOf(status)));
-            registry.getOrCreate(Counter.builder(config.meterName(RequestMeters.REQUESTS))
+            List<Tag> tags = List.of(Tag.create(Label.API.tag(), api),
+                                     Tag.create(Label.STATUS.tag(), String.valueOf(status)));
+            registry.getOrCreate(Counter.builder(prefix + "_" + RequestMeters.REQUESTS)
                                          .description("Requests that ended, by api and final HTTP status")
                                          .tags(tags))
                     .increment();
-            registry.getOrCreate(Timer.builder(config.meterName(RequestMeters.DURATION))
+            registry.getOrCreate(Timer.builder(prefix + "_" + RequestMeters.DURATION)
                                          .description("Request duration")
                                          .baseUnit(Meter.BaseUnits.SECONDS)
                                          .tags(tags))
@@ -81,8 +83,8 @@ final class NaiveRequestMetricsFilter implements Filter {
 
     private AtomicLong registerInFlightGauge(String api) {
         AtomicLong count = new AtomicLong();
-        registry.getOrCreate(Gauge.builder(config.meterName(RequestMeters.IN_FLIGHT), count, AtomicLong::doubleValue)
-                                     .tags(List.of(Tag.create(RequestMeters.API_TAG, api))));
+        registry.getOrCreate(Gauge.builder(prefix + "_" + RequestMeters.IN_FLIGHT, count, AtomicLong::doubleValue)
+                                     .tags(List.of(Tag.create(Label.API.tag(), api))));
         return count;
     }
 }

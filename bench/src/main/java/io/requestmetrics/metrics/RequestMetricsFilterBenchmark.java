@@ -1,11 +1,15 @@
 package io.requestmetrics.metrics;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
 import io.helidon.http.Status;
 import io.helidon.metrics.api.Meter;
 import io.helidon.metrics.api.MeterRegistry;
@@ -33,6 +37,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *     <li>{@link #hotPathKnownApi}: resolve the api, in-flight +1/-1, clock pair, record the timer (which the
  *     requests counter reads);</li>
+ *     <li>{@link #hotPathAllLabels}: the same with every opt-in label on ({@code method}, {@code route},
+ *     {@code outcome}): one hash lookup of the matched route's template more;</li>
  *     <li>{@link #hotPathUnknownPath}: the same for a path that resolves to {@code unknown};</li>
  *     <li>{@link #excludedPath}: a path under an excluded prefix, which goes straight to {@code proceed()};</li>
  *     <li>{@link #floor}: two {@link System#nanoTime()} calls and one record on a Helidon timer built like ours (same
@@ -54,6 +60,7 @@ public class RequestMetricsFilterBenchmark {
     private static final List<String> ROUTED_APIS = List.of("health", "version", "models", "datasets", "inspect");
 
     private RequestMetricsFilter filter;
+    private RequestMetricsFilter allLabelsFilter;
     private NaiveRequestMetricsFilter naive;
     private Timer floorTimer;
     private ExcludedPaths excludedPaths;
@@ -61,7 +68,7 @@ public class RequestMetricsFilterBenchmark {
     private final AtomicLong floorInFlight = new AtomicLong();
 
     private final StubExchange.Chain chain = new StubExchange.Chain();
-    private final StubExchange.Request knownApi = StubExchange.get("/v1/models/llama3.2-3b");
+    private final StubExchange.Request knownApi = StubExchange.get("/v1/models/llama3.2-3b", "/v1/models/{model_id}");
     private final StubExchange.Request unknownPath = StubExchange.get("/v2/no/such/path");
     private final StubExchange.Request excluded = StubExchange.get("/observe/metrics");
     private final StubExchange.Response ok = StubExchange.answered(Status.OK_200);
@@ -70,12 +77,16 @@ public class RequestMetricsFilterBenchmark {
     @Setup
     public void setUp() {
         MeterRegistry registry = Services.get(MeterRegistry.class);
-        RequestMetricsConfig config = RequestMetricsConfig.defaults();
-        filter = RequestMetricsFilter.create(config, registry, ROUTED_APIS);
-        naive = new NaiveRequestMetricsFilter(registry,
-                                              new RequestMetricsConfig(true, "naive", config.versionPrefixes(),
-                                                                       config.excludedPaths(), config.buckets()),
-                                              Set.copyOf(ROUTED_APIS));
+        RequestMetricsConfig config = settings(Map.of());
+        filter = new RequestMetricsFilter(config, registry);
+        allLabelsFilter = new RequestMetricsFilter(settings(Map.of("prefix", "all_labels",
+                                                                   "labels.0", "api",
+                                                                   "labels.1", "status",
+                                                                   "labels.2", "method",
+                                                                   "labels.3", "route",
+                                                                   "labels.4", "outcome")),
+                                                   registry);
+        naive = new NaiveRequestMetricsFilter(registry, "naive", config, Set.copyOf(ROUTED_APIS));
         excludedPaths = new ExcludedPaths(config.excludedPaths());
         apiResolver = new ApiResolver(ROUTED_APIS, config.versionPrefixes());
         floorTimer = registry.getOrCreate(Timer.builder("floor_request_duration_seconds")
@@ -84,9 +95,23 @@ public class RequestMetricsFilterBenchmark {
                                                   .buckets(config.buckets().toArray(Duration[]::new)));
     }
 
+    /** The default settings with the APIs {@code Main} routes, plus {@code more}. */
+    private static RequestMetricsConfig settings(Map<String, String> more) {
+        Map<String, String> keys = new HashMap<>(more);
+        for (int i = 0; i < ROUTED_APIS.size(); i++) {
+            keys.put("apis." + i, ROUTED_APIS.get(i));
+        }
+        return RequestMetricsConfig.create(Config.just(ConfigSources.create(keys)));
+    }
+
     @Benchmark
     public void hotPathKnownApi() {
         filter.filter(chain, knownApi, ok);
+    }
+
+    @Benchmark
+    public void hotPathAllLabels() {
+        allLabelsFilter.filter(chain, knownApi, ok);
     }
 
     @Benchmark

@@ -52,10 +52,16 @@ final class StubExchange {
         }
     }
 
-    /** A GET request for one fixed path. */
+    /** A GET request for one fixed path that matched no route. */
     static Request get(String path) {
+        return get(path, null);
+    }
+
+    /** A GET request for one fixed path that matched the route {@code template} (null: none). */
+    static Request get(String path, String template) {
         return new Request(HttpPrologue.create("HTTP/1.1", "HTTP", "1.1", Method.GET, UriPath.create(path),
-                                               UriQuery.empty(), UriFragment.empty()));
+                                               UriQuery.empty(), UriFragment.empty()),
+                           template);
     }
 
     /** A response that already carries its final status, as it does when {@code proceed()} returns. */
@@ -65,9 +71,17 @@ final class StubExchange {
 
     static final class Request implements RoutingRequest {
         private final HttpPrologue prologue;
+        private final String matchingPattern;
 
-        private Request(HttpPrologue prologue) {
+        private Request(HttpPrologue prologue, String matchingPattern) {
             this.prologue = prologue;
+            this.matchingPattern = matchingPattern;
+        }
+
+        /** As Helidon's HTTP/1 request answers it: a new {@code Optional} of the field each time. */
+        @Override
+        public Optional<String> matchingPattern() {
+            return Optional.ofNullable(matchingPattern);
         }
 
         @Override

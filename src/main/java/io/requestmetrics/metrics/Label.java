@@ -1,0 +1,36 @@
+package io.requestmetrics.metrics;
+
+import java.util.Locale;
+
+/**
+ * A label the request meters can carry, named in {@code labels} as its tag name. Each has a fixed or bounded set of
+ * values, so the number of series is at most the product of the sizes of the labels in use.
+ */
+public enum Label {
+    /** The API: a routed API's name, or {@code unknown}. Known when the request starts. */
+    API(true),
+    /** The final status code, {@code 100}-{@code 599}, or {@code unknown}. */
+    STATUS(false),
+    /** The method: one of the nine of RFC 9110 and PATCH, or {@code _OTHER}. Known when the request starts. */
+    METHOD(true),
+    /** The matched route's full template, {@code unknown} when none matched, {@code other} past {@code max-routes}. */
+    ROUTE(false),
+    /** The status class, as Micrometer names it, with {@code CLIENT_CLOSED} for 499. */
+    OUTCOME(false);
+
+    private final boolean knownAtStart;
+
+    Label(boolean knownAtStart) {
+        this.knownAtStart = knownAtStart;
+    }
+
+    /** @return the tag name, and the name in the {@code labels} setting */
+    String tag() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** @return whether the value is known when the request starts, so that the in-flight gauge can carry it */
+    boolean knownAtStart() {
+        return knownAtStart;
+    }
+}
