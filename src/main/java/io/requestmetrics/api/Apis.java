@@ -16,23 +16,24 @@ public final class Apis {
     private final List<ApiService> services;
 
     private Apis(List<ApiService> services) {
-        List<ApiService> all = new ArrayList<>(services);
-        all.add(new InspectService(this));
         Set<String> names = new LinkedHashSet<>();
-        for (ApiService service : all) {
+        for (ApiService service : services) {
             if (!names.add(service.name())) {
                 throw new IllegalArgumentException("Two APIs are named '" + service.name() + "'");
             }
         }
-        this.services = List.copyOf(all);
+        this.services = List.copyOf(services);
     }
 
     /**
-     * @param services the APIs to route; {@code inspect} is added to them
+     * @param services the APIs to route; {@code inspect} is added to them, last
      * @return the APIs
      */
     public static Apis create(List<ApiService> services) {
-        return new Apis(services);
+        List<ApiService> all = new ArrayList<>(services);
+        // The routes of the other APIs are known before inspect exists; inspect adds its own.
+        all.add(new InspectService(describe(services)));
+        return new Apis(all);
     }
 
     /**
@@ -55,6 +56,14 @@ public final class Apis {
      * @return every route, with its full path template and API name
      */
     public List<RouteDescription> routes() {
+        return describe(services);
+    }
+
+    /**
+     * @param services APIs, in registration order
+     * @return every route of these APIs, with its full path template and API name
+     */
+    static List<RouteDescription> describe(List<? extends ApiService> services) {
         List<RouteDescription> routes = new ArrayList<>();
         for (ApiService service : services) {
             for (Route route : service.routes()) {

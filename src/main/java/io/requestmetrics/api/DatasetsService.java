@@ -105,10 +105,10 @@ public final class DatasetsService implements ApiService {
     }
 
     private void unregister(ServerRequest req, ServerResponse res) {
-        if (store.remove(req.path().pathParameters().get("dataset_id"))) {
+        if (store.remove(datasetId(req))) {
             res.status(Status.NO_CONTENT_204).send();
         } else {
-            JsonErrors.send(res, Status.NOT_FOUND_404, "dataset not found");
+            datasetNotFound(res);
         }
     }
 
@@ -140,35 +140,42 @@ public final class DatasetsService implements ApiService {
     }
 
     private void appendRows(ServerRequest req, ServerResponse res) {
-        String datasetId = req.path().pathParameters().get("dataset_id");
-        if (store.find(datasetId).isEmpty()) {
-            JsonErrors.send(res, Status.NOT_FOUND_404, "dataset not found");
-            return;
-        }
-        Optional<Rows> body = JsonBodies.read(req, res, Rows.class);
-        if (body.isEmpty()) {
-            return;
-        }
-        List<ObjectNode> rows = body.get().rows();
-        Optional<String> problem = rowsProblem(rows, true);
-        if (problem.isPresent()) {
-            JsonErrors.send(res, Status.BAD_REQUEST_400, problem.get());
-            return;
-        }
-        switch (store.append(datasetId, rows)) {
-            // A delete may land between the append and this read: then the dataset is gone, as a client would see next.
-            case APPENDED -> store.find(datasetId).ifPresentOrElse(
-                    dataset -> Json.send(res, Status.OK_200, summary(dataset)),
-                    () -> JsonErrors.send(res, Status.NOT_FOUND_404, "dataset not found"));
-            case NOT_FOUND -> JsonErrors.send(res, Status.NOT_FOUND_404, "dataset not found");
-            case TOO_MANY_ROWS -> JsonErrors.send(res, Status.REQUEST_ENTITY_TOO_LARGE_413,
-                                                  "a dataset holds at most " + store.maxRows() + " rows; nothing was appended");
-        }
+        // An unknown dataset answers 404 before its body is read.
+        withDataset(req, res, found -> {
+            Optional<Rows> body = JsonBodies.read(req, res, Rows.class);
+            if (body.isEmpty()) {
+                return;
+            }
+            List<ObjectNode> rows = body.get().rows();
+            Optional<String> problem = rowsProblem(rows, true);
+            if (problem.isPresent()) {
+                JsonErrors.send(res, Status.BAD_REQUEST_400, problem.get());
+                return;
+            }
+            switch (store.append(found.datasetId(), rows)) {
+                // A delete may land between the append and this read: then the dataset is gone, as a client
+                // would see next.
+                case APPENDED -> withDataset(req, res, appended -> Json.send(res, Status.OK_200, summary(appended)));
+                // A delete landed between the check above and the append.
+                case NOT_FOUND -> datasetNotFound(res);
+                case TOO_MANY_ROWS -> JsonErrors.send(res, Status.REQUEST_ENTITY_TOO_LARGE_413,
+                        "a dataset holds at most " + store.maxRows() + " rows; nothing was appended");
+            }
+        });
     }
 
+    /** Runs {@code action} with the dataset the path names, or answers 404. */
     private void withDataset(ServerRequest req, ServerResponse res, Consumer<Dataset> action) {
-        store.find(req.path().pathParameters().get("dataset_id"))
-                .ifPresentOrElse(action, () -> JsonErrors.send(res, Status.NOT_FOUND_404, "dataset not found"));
+        store.find(datasetId(req)).ifPresentOrElse(action, () -> datasetNotFound(res));
+    }
+
+    private static String datasetId(ServerRequest req) {
+        return req.path().pathParameters().get("dataset_id");
+    }
+
+    /** The one answer for a dataset id that names no dataset, whichever operation finds it missing. */
+    private static void datasetNotFound(ServerResponse res) {
+        JsonErrors.send(res, Status.NOT_FOUND_404, "dataset not found");
     }
 
     private static void streamRows(ServerResponse res, List<ObjectNode> rows) {

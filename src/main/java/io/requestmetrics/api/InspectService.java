@@ -1,5 +1,6 @@
 package io.requestmetrics.api;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -12,10 +13,13 @@ import io.helidon.webserver.http.ServerResponse;
  */
 final class InspectService implements ApiService {
 
-    private final Apis apis;
+    private final List<Apis.RouteDescription> otherRoutes;
 
-    InspectService(Apis apis) {
-        this.apis = apis;
+    /**
+     * @param otherRoutes the routes of the APIs routed before this one; this API's own routes are listed after them
+     */
+    InspectService(List<Apis.RouteDescription> otherRoutes) {
+        this.otherRoutes = List.copyOf(otherRoutes);
     }
 
     @Override
@@ -29,6 +33,8 @@ final class InspectService implements ApiService {
     }
 
     private void routes(ServerRequest req, ServerResponse res) {
-        Json.send(res, Status.OK_200, Map.of("data", apis.routes()));
+        List<Apis.RouteDescription> routes = new ArrayList<>(otherRoutes);
+        routes.addAll(Apis.describe(List.of(this)));
+        Json.send(res, Status.OK_200, Map.of("data", routes));
     }
 }

@@ -3,7 +3,6 @@ package io.requestmetrics.api;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -14,8 +13,6 @@ import io.helidon.webserver.http.ServerResponse;
  * {@code /v1/models}: list, get, register and unregister models.
  */
 public final class ModelsService implements ApiService {
-
-    static final Set<String> MODEL_TYPES = Set.of("llm", "embedding");
 
     private final ModelStore store;
 
@@ -40,25 +37,6 @@ public final class ModelsService implements ApiService {
                 Route.delete("/{model_id}", this::unregister));
     }
 
-    /**
-     * Checks a model as a client would register it.
-     *
-     * @return why it is invalid, or empty
-     */
-    static Optional<String> problem(Model model) {
-        Optional<String> idProblem = Ids.problem("model_id", model.modelId());
-        if (idProblem.isPresent()) {
-            return idProblem;
-        }
-        if (model.providerId() == null || model.providerId().isBlank()) {
-            return Optional.of("field 'provider_id' is required");
-        }
-        if (model.modelType() == null || !MODEL_TYPES.contains(model.modelType())) {
-            return Optional.of("field 'model_type' must be one of " + String.join(", ", MODEL_TYPES.stream().sorted().toList()));
-        }
-        return Optional.empty();
-    }
-
     private void list(ServerRequest req, ServerResponse res) {
         Json.send(res, Status.OK_200, Map.of("data", store.list()));
     }
@@ -75,10 +53,8 @@ public final class ModelsService implements ApiService {
         if (body.isEmpty()) {
             return;
         }
-        Model requested = body.get();
-        Model model = new Model(requested.modelId(), requested.providerId(),
-                                requested.modelType() == null ? "llm" : requested.modelType(), requested.metadata());
-        Optional<String> problem = problem(model);
+        Model model = body.get();
+        Optional<String> problem = model.problem();
         if (problem.isPresent()) {
             JsonErrors.send(res, Status.BAD_REQUEST_400, problem.get());
             return;

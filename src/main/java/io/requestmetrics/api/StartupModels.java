@@ -29,10 +29,10 @@ public final class StartupModels {
                     : Map.of();
             Model model = new Model(entry.get("model_id").asString().orElse(null),
                                     entry.get("provider_id").asString().orElse(null),
-                                    entry.get("model_type").asString().orElse("llm"),
+                                    entry.get("model_type").asString().orElse(null),
                                     metadata);
             String key = "models." + i;
-            ModelsService.problem(model).ifPresent(problem -> {
+            model.problem().ifPresent(problem -> {
                 throw new IllegalArgumentException("Invalid configuration " + key + ": " + problem);
             });
             if (!store.add(model)) {

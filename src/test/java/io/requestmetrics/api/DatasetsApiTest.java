@@ -91,6 +91,24 @@ class DatasetsApiTest {
         assertThat(Http.delete(api, "/v1/datasets/gone").statusCode(), is(404));
     }
 
+    @Test
+    void everyOperationOnAnUnknownDatasetAnswersTheSame404() {
+        String notFound = "{\"error\":{\"status\":404,\"message\":\"dataset not found\"}}";
+        List<HttpResponse<String>> responses = List.of(
+                Http.get(api, "/v1/datasets/unknown"),
+                Http.get(api, "/v1/datasets/unknown/rows"),
+                Http.postJson(api, "/v1/datasets/unknown/rows", "{\"rows\":[{\"a\":1}]}"),
+                // The dataset is looked up before the body is read: a body that is not even JSON still gets the 404.
+                Http.postJson(api, "/v1/datasets/unknown/rows", "not json"),
+                Http.delete(api, "/v1/datasets/unknown"));
+
+        for (HttpResponse<String> response : responses) {
+            String request = response.request().method() + " " + response.request().uri().getPath();
+            assertThat(request, response.statusCode(), is(404));
+            assertThat(request, response.body(), is(notFound));
+        }
+    }
+
     private static String rows(int from, int to) {
         return IntStream.range(from, to).mapToObj(i -> "{\"i\":" + i + "}").collect(Collectors.joining(",", "[", "]"));
     }
