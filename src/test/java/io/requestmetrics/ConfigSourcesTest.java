@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import io.helidon.config.Config;
+import io.helidon.webserver.WebServer;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,5 +72,18 @@ class ConfigSourcesTest {
                 () -> Main.routing(io.helidon.webserver.http.HttpRouting.builder(), config, java.util.List.of()));
 
         assertThat(error.getMessage(), containsString("Invalid configuration models.1: field 'model_id'"));
+    }
+
+    @Test
+    void theOldTopLevelRequestMetricsSectionIsRefusedSayingWhereItMoved(@TempDir Path dir) throws Exception {
+        Path external = dir.resolve("old.yaml");
+        Files.writeString(external, "request-metrics:\n  prefix: my_app\n");
+        Config config = Main.config(external.toString());
+
+        IllegalStateException error = assertThrows(IllegalStateException.class,
+                                                   () -> Main.setUpServer(WebServer.builder(), config));
+
+        assertThat(error.getMessage(), is("The 'request-metrics' settings moved to 'server.features.request-metrics': "
+                                                  + "move the section there"));
     }
 }
