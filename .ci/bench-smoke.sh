@@ -7,6 +7,7 @@
 #   1. JMH: every benchmark of the `bench` profile, one fork, one 1 s warm-up and one 1 s measurement, with -prof gc;
 #      -foe true makes a benchmark that throws fail the run.
 #   2. bench/load.sh: all six servers, 2 rounds of 1 s, and the scrape phase.
+#   3. ScrapeCostMain: the scrape with every label on and 900 label combinations, load phases of 1 s.
 # Everything is bounded in time (timeout) and bound to 127.0.0.1; bench/load.sh kills what it started by PID.
 set -Eeuo pipefail
 
@@ -27,8 +28,8 @@ if ! command -v wrk >/dev/null; then
         || fail "cannot install wrk (apt-get install -y wrk, as root)"
 fi
 
-BENCHMARKS=(hotPathKnownApi hotPathUnknownPath excludedPath floor naiveKnownApi clockPair timerRecord floorWithInFlight
-            resolveKnownApi)
+BENCHMARKS=(hotPathKnownApi hotPathAllLabels hotPathUnknownPath excludedPath floor naiveKnownApi clockPair timerRecord
+            floorWithInFlight resolveKnownApi)
 RESULTS=target/bench/jmh-smoke.csv
 rm -f "$RESULTS"
 log "JMH: every benchmark, 1 fork x (1 s warm-up + 1 s measurement), -prof gc"
@@ -47,4 +48,10 @@ BENCH_JAR=target/bench/request-metrics.jar BENCH_ROUNDS=2 BENCH_DURATION=1 BENCH
 for line in 'metrics on / off' 'A/A: off2 / off' 'KPI extended / off' 'empty filter / off' 'floor filter / off' 'Scrape of /observe/metrics'; do
     grep -qF "$line" target/bench/load-smoke/summary.txt || fail "bench/load.sh printed no '$line'"
 done
-log "ok: both benchmarks compiled and ran"
+log "scrape cost: bench ScrapeCostMain, load phases of 1 s"
+timeout 120 "$JAVA_HOME/bin/java" -cp "target/bench/classes:target/bench/libs/*" io.requestmetrics.bench.ScrapeCostMain 1 \
+    > target/bench/scrape-cost-smoke.txt 2>&1 || { tail -20 target/bench/scrape-cost-smoke.txt >&2; fail "ScrapeCostMain failed"; }
+for line in 'series:' 'scrape time, idle' 'scrape time, under load' 'API throughput'; do
+    grep -qF "$line" target/bench/scrape-cost-smoke.txt || fail "ScrapeCostMain printed no '$line'"
+done
+log "ok: the benchmarks compiled and ran"
