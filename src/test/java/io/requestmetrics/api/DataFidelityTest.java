@@ -14,7 +14,6 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.Main;
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.TestServers;
 
@@ -56,7 +55,7 @@ class DataFidelityTest {
 
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
-        Main.routing(routing, TestServers.config(), List.of());
+        TestServers.routing(routing);
     }
 
     /** A number as sent, and as it reads back: the same value and scale, as {@code BigDecimal.toString()} writes it. */

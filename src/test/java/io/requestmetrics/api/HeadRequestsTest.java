@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -16,7 +15,6 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.Main;
 import io.requestmetrics.reliability.RawHttp;
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.Poll;
@@ -52,12 +50,12 @@ class HeadRequestsTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        TestServers.setUp(server, TestServers.config());
+        TestServers.setUp(server);
     }
 
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
-        Main.routing(routing, TestServers.config(), List.of());
+        TestServers.routing(routing);
     }
 
     @BeforeEach
@@ -118,7 +116,7 @@ class HeadRequestsTest {
 
     @Test
     void headRequestsAreCountedUnderTheirApiAndStatus() {
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
 
         for (int i = 0; i < 3; i++) {
             Http.send(api, "HEAD", "/v1/health", new byte[0]);

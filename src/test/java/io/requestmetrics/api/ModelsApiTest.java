@@ -2,7 +2,6 @@ package io.requestmetrics.api;
 
 import java.net.URI;
 import java.net.http.HttpResponse;
-import java.util.List;
 
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
@@ -10,7 +9,6 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.Main;
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.TestServers;
 
@@ -37,7 +35,7 @@ class ModelsApiTest {
 
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
-        Main.routing(routing, TestServers.config(), List.of());
+        TestServers.routing(routing);
     }
 
     @Test

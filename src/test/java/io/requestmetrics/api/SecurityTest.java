@@ -21,7 +21,6 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.Main;
 import io.requestmetrics.reliability.RawHttp;
 import io.requestmetrics.testing.FaultsApi;
 import io.requestmetrics.testing.Http;
@@ -65,12 +64,12 @@ class SecurityTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        TestServers.setUp(server, TestServers.config());
+        TestServers.setUp(server);
     }
 
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
-        Main.routing(routing, TestServers.config(), List.of(new FaultsApi()));
+        TestServers.routing(routing, new FaultsApi());
     }
 
     @Test

@@ -11,7 +11,6 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.Main;
 import io.requestmetrics.reliability.RawHttp;
 import io.requestmetrics.testing.CapturedLog;
 import io.requestmetrics.testing.Http;
@@ -55,17 +54,17 @@ class ChunkedBodiesTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        TestServers.setUp(server, TestServers.config());
+        TestServers.setUp(server);
     }
 
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
-        Main.routing(routing, TestServers.config(), List.of());
+        TestServers.routing(routing);
     }
 
     @Test
     void chunkExtensionsAreAcceptedLikeChunksWithout() {
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
         String json = model("ext1");
 
         List<RawHttp.Response> responses = RawExchange.responses(port, chunkedPost(true,
@@ -79,7 +78,7 @@ class ChunkedBodiesTest {
 
     @Test
     void trailerFieldsAreAcceptedAndTheRequestIsAnswered() {
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
         String json = model("trailer1");
 
         List<RawHttp.Response> responses = RawExchange.responses(port, chunkedPost(true,
@@ -104,7 +103,7 @@ class ChunkedBodiesTest {
         String sizeLine = size.equals("LF") ? Integer.toHexString(json.length()) + "\n" + MARKER + ";x=y\r\n" : size + "\r\n";
         // Bytes past a size longer than the data, so that the data's end can be seen not to be CRLF.
         String past = MARKER.repeat(40);
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
         List<RawHttp.Response> responses;
         try (CapturedLog log = CapturedLog.start()) {
             responses = RawExchange.responses(port, chunkedPost(false, sizeLine + json + "\r\n0\r\n\r\n" + past));
@@ -124,7 +123,7 @@ class ChunkedBodiesTest {
 
     @Test
     void aClientThatLeavesInsideTheTrailersIsCounted499() throws Exception {
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
         String json = model("trailer-gone");
         try (Socket socket = RawHttp.connect(port)) {
             socket.getOutputStream().write(chunkedPost(false,

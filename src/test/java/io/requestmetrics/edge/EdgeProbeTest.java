@@ -33,7 +33,6 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.Main;
 import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
 
@@ -87,12 +86,12 @@ class EdgeProbeTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        TestServers.setUp(server, TestServers.config());
+        TestServers.setUp(server);
     }
 
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
-        Main.routing(routing, TestServers.config(), List.of());
+        TestServers.routing(routing);
     }
 
     static Stream<Probe> rows() {
@@ -103,7 +102,7 @@ class EdgeProbeTest {
     @MethodSource("rows")
     void rawInputIsAnsweredCountedAndLoggedExactlyAsItShould(Probe row) throws Exception {
         List<String> problems = new ArrayList<>();
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
         if (row.fixture() != Probe.Fixture.NONE) {
             before = countedBeforeGoingOn(before, () -> row.fixture().setUp(api), problems);
         }

@@ -11,7 +11,6 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.Main;
 import io.requestmetrics.reliability.RawHttp;
 import io.requestmetrics.testing.CapturedLog;
 import io.requestmetrics.testing.Http;
@@ -51,18 +50,18 @@ class RequestLineTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        TestServers.setUp(server, TestServers.config());
+        TestServers.setUp(server);
     }
 
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
-        Main.routing(routing, TestServers.config(), List.of());
+        TestServers.routing(routing);
     }
 
     @ParameterizedTest(name = "method {0}")
     @ValueSource(strings = {"G(T", "G\u0001T", "G\u00c9T", "G\u007fT", "G@T", "[GET]"})
     void methodThatIsNotATokenIs400AndNotCounted(String method) {
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
         List<RawHttp.Response> responses;
         try (CapturedLog log = CapturedLog.start()) {
             responses = RawExchange.responses(port, bytes(method + " /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"));

@@ -14,7 +14,6 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.Main;
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.Poll;
 import io.requestmetrics.testing.RawExchange;
@@ -59,12 +58,12 @@ class RequestSmugglingTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        TestServers.setUp(server, TestServers.config());
+        TestServers.setUp(server);
     }
 
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
-        Main.routing(routing, TestServers.config(), List.of());
+        TestServers.routing(routing);
     }
 
     @BeforeEach
@@ -117,7 +116,7 @@ class RequestSmugglingTest {
                                          boolean lastIsAnswered) throws IOException {
         String modelsBefore = Http.get(api(), "/v1/models").body();
         String datasetsBefore = Http.get(api(), "/v1/datasets").body();
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
 
         List<Integer> statuses = RawExchange.statuses(port, bytes(head), body, bytes(LAST));
 

@@ -1,7 +1,7 @@
 package io.requestmetrics.metrics;
 
 import java.net.URI;
-import java.util.List;
+import java.net.http.HttpResponse;
 import java.util.Map;
 
 import io.helidon.webserver.WebServerConfig;
@@ -11,7 +11,6 @@ import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 import io.helidon.webserver.testing.junit5.Socket;
 
-import io.requestmetrics.Main;
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
@@ -42,12 +41,12 @@ class DisabledRequestMetricsTest {
 
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
-        Main.routing(routing, TestServers.config(), List.of());
+        TestServers.routing(routing);
     }
 
     @Test
     void disabledFilterRecordsNothing() {
-        String before = requestMeterLines(Scrape.of(admin));
+        String before = requestMeterLines();
 
         for (int i = 0; i < 20; i++) {
             assertThat(Http.get(api, "/v1/health").statusCode(), is(200));
@@ -57,11 +56,21 @@ class DisabledRequestMetricsTest {
         // installed filter every chance to show up by scraping after a further completed request.
         assertThat(Http.get(api, "/v1/models").statusCode(), is(200));
 
-        assertThat(requestMeterLines(Scrape.of(admin)), is(before));
+        assertThat(requestMeterLines(), is(before));
+        assertThat(before, is(""));
     }
 
-    private static String requestMeterLines(Scrape scrape) {
-        return String.join("\n", scrape.text().lines()
+    /**
+     * Our meter lines of a scrape. With the feature off and Helidon's vendor scope off (app.yaml) the registry holds no
+     * meter at all, and Helidon answers such a scrape 404 with no body: that is an empty scrape.
+     */
+    private String requestMeterLines() {
+        HttpResponse<String> response = Http.get(admin, "/observe/metrics", "Accept", "text/plain");
+        if (response.statusCode() == 404 && response.body().isEmpty()) {
+            return "";
+        }
+        assertThat(response.statusCode(), is(200));
+        return String.join("\n", Scrape.parse(response.body()).text().lines()
                 .filter(line -> line.startsWith("llama_stack_requests_total") || line.startsWith("llama_stack_request_duration"))
                 .toList());
     }

@@ -1,7 +1,6 @@
 package io.requestmetrics.metrics;
 
 import java.net.URI;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -13,7 +12,6 @@ import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 import io.helidon.webserver.testing.junit5.Socket;
 
-import io.requestmetrics.Main;
 import io.requestmetrics.reliability.RawHttp;
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.Poll;
@@ -31,9 +29,9 @@ import static org.hamcrest.Matchers.is;
 @ServerTest
 class OptInLabelsTest {
 
-    private static final String REQUESTS = "llama_stack_requests_total";
-    private static final String DURATION_COUNT = "llama_stack_request_duration_seconds_count";
-    private static final String IN_FLIGHT = "llama_stack_concurrent_requests";
+    private static final String REQUESTS = "labels_on_requests_total";
+    private static final String DURATION_COUNT = "labels_on_request_duration_seconds_count";
+    private static final String IN_FLIGHT = "labels_on_concurrent_requests";
     private static final String[] LABELS = {"api", "method", "route", "outcome", "status"};
 
     private final URI api;
@@ -46,7 +44,9 @@ class OptInLabelsTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
+        // A prefix of its own: the tests share one registry, and Prometheus wants one set of labels per meter name.
         TestServers.setUp(server, TestServers.config(Map.of(
+                "server.features.request-metrics.prefix", "labels_on",
                 "server.features.request-metrics.labels.0", "api",
                 "server.features.request-metrics.labels.1", "status",
                 "server.features.request-metrics.labels.2", "method",
@@ -56,12 +56,12 @@ class OptInLabelsTest {
 
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
-        Main.routing(routing, TestServers.config(), List.of());
+        TestServers.routing(routing);
     }
 
     @Test
     void postsToARouteAreCountedUnderItsTemplateMethodOutcomeAndStatus() {
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
 
         for (int i = 0; i < 7; i++) {
             assertThat(Http.postJson(api, "/v1/models", "{\"model_id\":\"labels-" + i + "\",\"provider_id\":\"p\"}")
@@ -79,7 +79,7 @@ class OptInLabelsTest {
 
     @Test
     void anUnknownMethodIsOtherAndANotAllowedMethodKeepsItsRoute() throws Exception {
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
 
         try (RawHttp raw = new RawHttp(api.getPort())) {
             assertThat(raw.exchange(RawHttp.request("FOO", "/v1/models", new byte[0])).status(), is(405));
@@ -93,8 +93,8 @@ class OptInLabelsTest {
 
     @Test
     void aScanOfTwentyThousandPathsAddsNoRouteButUnknown() throws Exception {
-        Set<String> routesBefore = Scrape.of(admin).labelValues(REQUESTS, "route");
-        Scrape before = Scrape.of(admin);
+        Set<String> routesBefore = Scrape.settled(admin).labelValues(REQUESTS, "route");
+        Scrape before = Scrape.settled(admin);
 
         try (RawHttp raw = new RawHttp(api.getPort())) {
             for (int i = 0; i < 20_000; i++) {
@@ -106,7 +106,7 @@ class OptInLabelsTest {
         Set<String> routesAfter = new TreeSet<>(routesBefore);
         routesAfter.add("unknown");
         assertThat(Scrape.of(admin).labelValues(REQUESTS, "route"), is(routesAfter));
-        assertThat(Scrape.of(admin).value("llama_stack_request_metrics_overflow_total", "label", "route"), is(0.0));
+        assertThat(Scrape.of(admin).value("labels_on_request_metrics_overflow_total", "label", "route"), is(0.0));
     }
 
     @Test

@@ -1,7 +1,6 @@
 package io.requestmetrics.metrics;
 
 import java.net.URI;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -12,7 +11,6 @@ import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 import io.helidon.webserver.testing.junit5.Socket;
 
-import io.requestmetrics.Main;
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.Poll;
 import io.requestmetrics.testing.Scrape;
@@ -30,8 +28,8 @@ import static org.hamcrest.Matchers.is;
 @ServerTest
 class RouteOverflowTest {
 
-    private static final String REQUESTS = "llama_stack_requests_total";
-    private static final String OVERFLOW = "llama_stack_request_metrics_overflow_total";
+    private static final String REQUESTS = "overflow_cap_requests_total";
+    private static final String OVERFLOW = "overflow_cap_request_metrics_overflow_total";
 
     private final URI api;
     private final URI admin;
@@ -43,7 +41,9 @@ class RouteOverflowTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
+        // A prefix of its own: the tests share one registry, and Prometheus wants one set of labels per meter name.
         TestServers.setUp(server, TestServers.config(Map.of(
+                "server.features.request-metrics.prefix", "overflow_cap",
                 "server.features.request-metrics.labels.0", "api",
                 "server.features.request-metrics.labels.1", "status",
                 "server.features.request-metrics.labels.2", "route",
@@ -52,12 +52,12 @@ class RouteOverflowTest {
 
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
-        Main.routing(routing, TestServers.config(), List.of());
+        TestServers.routing(routing);
     }
 
     @Test
     void theThirdTemplateIsOtherAndEveryRequestThereIsCountedAsOverflow() {
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
 
         for (int i = 0; i < 4; i++) {
             assertThat(Http.get(api, "/v1/health").statusCode(), is(200));

@@ -71,7 +71,7 @@ class StrangersAppTest {
 
     @Test
     void requestsAreCountedByTheApiAndRouteOfTheStrangersOwnRoutes() {
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
 
         for (int i = 0; i < 5; i++) {
             assertThat(Http.get(api, "/v1/things/" + i).statusCode(), is(200));

@@ -33,7 +33,6 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.Main;
 import io.requestmetrics.testing.FaultsApi;
 import io.requestmetrics.testing.Poll;
 import io.requestmetrics.testing.Scrape;
@@ -98,12 +97,12 @@ class LoadAndFaultsTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        TestServers.setUp(server, TestServers.config());
+        TestServers.setUp(server);
     }
 
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
-        Main.routing(routing, TestServers.config(), List.of(FAULTS));
+        TestServers.routing(routing, FAULTS);
     }
 
     /** One kind of request of the load mix, and what it must be counted as. */

@@ -67,6 +67,22 @@ public record Scrape(String text, List<Sample> samples) {
     }
 
     /**
+     * Scrapes once no request is in flight (every {@code *_concurrent_requests} series at 0, polled with a bound). The
+     * filter records a request after its client has the response, so a scrape taken right after a request can miss
+     * it; a baseline taken this way has every earlier request in it.
+     *
+     * @param admin base URI of the admin socket
+     * @return the parsed scrape
+     */
+    public static Scrape settled(URI admin) {
+        Poll.until(() -> of(admin).samples().stream()
+                .filter(sample -> sample.name().endsWith("_concurrent_requests"))
+                .mapToDouble(Sample::value)
+                .sum(), 0.0);
+        return of(admin);
+    }
+
+    /**
      * Parses the Prometheus text format; fails on a line that is not well-formed.
      *
      * @param text exposition text

@@ -1,19 +1,28 @@
 package io.requestmetrics.testing;
 
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Map;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.webserver.ListenerConfig;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.HttpRouting;
 
 import io.requestmetrics.Main;
+import io.requestmetrics.api.ApiService;
 
 /**
  * Builds test servers from the real configuration ({@code app.yaml}), on 127.0.0.1 and free ports.
  */
 public final class TestServers {
+
+    /**
+     * Meter name prefixes of test classes that configure a prefix of their own (the tests share one registry, and
+     * Prometheus wants one set of labels per meter name): series a scrape may hold besides the service's own.
+     */
+    public static final List<String> OTHER_TEST_PREFIXES = List.of("labels_on_", "overflow_cap_", "stranger_");
 
     private TestServers() {
     }
@@ -29,6 +38,16 @@ public final class TestServers {
                 .addSource(ConfigSources.create(overrides))
                 .addSource(ConfigSources.classpath(Main.CONFIG_FILE))
                 .build();
+    }
+
+    /**
+     * The service's real routing, as {@code main} builds it, for a test's {@code @SetUpRoute} method.
+     *
+     * @param routing   routing of the default socket
+     * @param extraApis further APIs (fault-injecting ones)
+     */
+    public static void routing(HttpRouting.Builder routing, ApiService... extraApis) {
+        Main.routing(routing, config(), List.of(extraApis));
     }
 
     /** Applies {@link Main#setUpServer} with the real configuration, then moves both sockets to free local ports. */
