@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.helidon.config.Config;
+import io.helidon.webserver.WebServer;
 import io.helidon.config.ConfigSources;
 
 import io.requestmetrics.testing.TestServers;
@@ -118,5 +119,16 @@ class RequestMetricsConfigTest {
                 List.of()));
 
         assertThat(error.getMessage(), containsString("server.features.request-metrics.buckets"));
+    }
+
+    @Test
+    void aSocketTheServerDoesNotHaveStopsStartUpNamingTheKey() {
+        Config config = TestServers.config(Map.of("server.features.request-metrics.sockets.0", "nope"));
+
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                                                      () -> WebServer.builder().config(config.get("server")).build());
+
+        assertThat(error.getMessage(), is("Invalid configuration server.features.request-metrics.sockets: the server has "
+                                                  + "no socket 'nope'"));
     }
 }
