@@ -202,13 +202,24 @@ if [[ -z ${K8S_PROOF_JAR:-} ]] && { [[ ! -f $JAR ]] || [[ -n $(find src pom.xml 
   echo "building $JAR (missing or older than src/, pom.xml, app.yaml): mvn -q -B package -DskipTests"
   mvn -q -B package -DskipTests
 fi
+# Exit 75 from the e2e test: requests nobody in it sent reached replica a, which listens on the
+# manifests' ports (8080/8081) that another test on this machine may use; then it runs once more.
+e2e_rc=0
 if [[ ! -f $WORK/facts.json ]]; then
-  fail "e2e: no facts from validate.mjs"
-elif "$HERE/prometheus-e2e.sh" "$WORK/facts.json" "$WORK/rules/rules.yaml" "$JAR" "$WORK/e2e"; then
-  pass "e2e: exact request counts per api in prometheus, every dashboard query returns data, alerts quiet, target-down seen"
+  e2e_rc=1; echo "e2e: no facts from validate.mjs"
+else
+  "$HERE/prometheus-e2e.sh" "$WORK/facts.json" "$WORK/rules/rules.yaml" "$JAR" "$WORK/e2e" || e2e_rc=$?
+  if ((e2e_rc == 75)); then
+    echo "e2e: foreign traffic on the manifests' ports; running the e2e test once more"
+    e2e_rc=0
+    "$HERE/prometheus-e2e.sh" "$WORK/facts.json" "$WORK/rules/rules.yaml" "$JAR" "$WORK/e2e-retry" || e2e_rc=$?
+  fi
+fi
+if ((e2e_rc == 0)); then
+  pass "e2e: 3 replicas, exact counts and increase() per (api, status), one p95 series per api, recording rules, dashboard queries, alerts quiet, adapter query K/0/0, target-down for one pod"
 else
   fail "e2e"
-  for f in service.log prometheus.log; do [[ -f $WORK/e2e/$f ]] && { echo "--- $f (tail)"; tail -20 "$WORK/e2e/$f"; }; done
+  for f in "$WORK"/e2e*/service-*.log "$WORK"/e2e*/prometheus.log; do [[ -f $f ]] && { echo "--- $f (tail)"; tail -20 "$f"; }; done
 fi
 
 echo
