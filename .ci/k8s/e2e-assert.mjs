@@ -191,6 +191,13 @@ if (after.foreign?.length) exitForeign(after.foreign.join("; "));
 if (!after.ok) finish();
 const t1 = await scrapeTimes();
 {
+  // the `@` timestamps land exactly on the scrapes that open and close each window
+  const at = async (t, pod) => Number((await query(`timestamp(up{${sel},pod="${pod}"} @ ${t.toFixed(3)})`)).result[0]?.value[1]);
+  const exact = [];
+  for (const rep of replicas) exact.push((await at(t0.get(rep.pod), rep.pod)) === t0.get(rep.pod), (await at(t1.get(rep.pod), rep.pod)) === t1.get(rep.pod));
+  report(exact.every(Boolean), "each window's `@` start and end timestamps resolve to that replica's scrapes exactly", JSON.stringify(exact));
+}
+{
   const parts = replicas.map((rep) => {
     const ms = Math.round((t1.get(rep.pod) - t0.get(rep.pod)) * 1000);
     return `increase(llama_stack_requests_total{${sel},pod="${rep.pod}"}[${ms}ms] @ ${t1.get(rep.pod).toFixed(3)})`;
