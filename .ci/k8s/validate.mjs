@@ -1,7 +1,10 @@
 // Offline validation of the rendered k8s/ manifests (kubectl kustomize output).
 //
 //   node validate.mjs --app-yaml ../../app.yaml --render base=base.yaml [--render monitoring=mon.yaml]
-//                     [--facts facts.json] [--rules-out rules.yaml] [--self-test]
+//                     [--render autoscaling=asg.yaml] [--facts facts.json] [--rules-out rules.yaml] [--self-test]
+// A render named "base" must hold no CRD-based object and no HPA; any other name is checked with the
+// monitoring component (ServiceMonitor, the two PrometheusRules); "autoscaling" also with the HPA and the
+// prometheus-adapter rule ConfigMap (k8s/components/autoscaling).
 //
 // For every rendered object:
 //   1. schema validation with the kubernetes-models / @kubernetes-models/prometheus-operator model
@@ -13,7 +16,8 @@
 //      the schema (additionalProperties) and so accept any key;
 //   3. policy assertions: Pod Security "restricted" fields, probes / annotations / Service /
 //      ServiceMonitor ports and paths equal to what app.yaml (the packaged one merged with the
-//      ConfigMap overlay) configures, NetworkPolicy, PDB, alerts and dashboard shape.
+//      ConfigMap overlay) configures, NetworkPolicy, PDB, alerts, recording rules and dashboard shape,
+//      the HPA and the prometheus-adapter rule (the HPA's Pods metric is the rule's name.as).
 // --self-test breaks copies of the objects on purpose (typo'd field, wrong type, wrong port, ...) and
 // fails unless every break is reported.
 // Exit code 0 only when everything passed. Last line: "validate: N passed, N failed".
