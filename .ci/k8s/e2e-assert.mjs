@@ -149,8 +149,51 @@ await poll(`three targets of job ${JOB} up, each with its own pod label (and nam
   return { ok: JSON.stringify(pods) === JSON.stringify(want) && r.result.every((s) => s.value[1] === "1") && labelled, detail: JSON.stringify(r.result.map((s) => s.metric)) };
 });
 
-// 2. priming, then the window starts at each replica's first scrape that shows all of it
+// A dataset on replica a large enough that a reader who does not read holds its NDJSON stream open:
+// the server blocks once the socket buffers are full (about 30 MB: 3,720 rows of 8 kB, in 1 MB requests).
+const A = replicas[0];
+const DS = "e2e-in-flight";
+{
+  const rows = Array.from({ length: 120 }, () => ({ text: "x".repeat(8000) }));
+  const post = (body) => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const statuses = [await send(A, "datasets", "/v1/datasets", "setup", post({ dataset_id: DS, purpose: "eval/question-answer", rows }))];
+  for (let i = 0; i < 30; i++) statuses.push(await send(A, "datasets", `/v1/datasets/${DS}/rows`, "setup", post({ rows })));
+  report(statuses[0] === 201 && statuses.slice(1).every((x) => x === 200), `dataset of ${rows.length * 31} rows (30 MB) registered on replica ${A.name} (31 requests)`, statuses.join(","));
+}
+// Opens n NDJSON streams of that dataset on rep, reads the status line, then stops reading.
+function openStreams(rep, n, sockets) {
+  return Promise.all(
+    Array.from({ length: n }, () => new Promise((resolve, reject) => {
+      const s = net.connect(rep.api, "127.0.0.1", () => s.write(`GET /v1/datasets/${DS}/rows HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/x-ndjson\r\n\r\n`));
+      sockets.push(s);
+      let head = "";
+      s.on("data", (d) => {
+        head += d.toString("latin1", 0, Math.min(d.length, 64));
+        if (head.length >= 12) {
+          s.pause(); // stop reading: the server's writes block once the buffers are full
+          if (head.startsWith("HTTP/1.1 200")) resolve();
+          else reject(new Error(head.slice(0, 40)));
+        }
+      });
+      s.on("error", reject);
+      setTimeout(() => reject(new Error("no response head in 10s")), 10000);
+    })),
+  );
+}
+
+// 2. priming, then the window starts at each replica's first scrape that shows all of it. On replica a
+// also one stream cut right after its status line: the (datasets, 499) series exists from here on.
 for (const rep of replicas) for (const [a, p] of PLAN) await send(rep, a, p, "prime");
+{
+  const socks = [];
+  try {
+    await openStreams(A, 1, socks);
+  } finally {
+    socks.forEach((x) => x.destroy());
+  }
+  add(sentRaw, `${A.pod} datasets 499`);
+  trafficLog.write(`prime\t${A.pod}\tdatasets\t499\n`);
+}
 const primed = new Map(sentRaw);
 const start = await poll(`priming (${PLAN.length} requests per replica) scraped from all three replicas`, async () => {
   const seen = await byPodApiStatus();
@@ -318,18 +361,7 @@ for (const a of facts.alerts) {
 const asg = facts.autoscaling;
 report(!!asg && asg.hpaMetric === asg.adapter.as, `HPA Pods metric "${asg?.hpaMetric}" = the adapter rule's name.as "${asg?.adapter?.as}"`);
 if (asg) {
-  const [a] = replicas;
-  // a dataset large enough that a reader who does not read holds the stream open: the server blocks
-  // once the socket buffers are full (about 30 MB: 3,720 rows of 8 kB, in 1 MB requests)
-  const row = { text: "x".repeat(8000) };
-  const rows = Array.from({ length: 120 }, () => row);
-  const ds = "e2e-in-flight";
-  const statuses = [await send(a, "datasets", "/v1/datasets", "setup", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ dataset_id: ds, purpose: "eval/question-answer", rows }) })];
-  for (let i = 0; i < 30; i++) {
-    statuses.push(await send(a, "datasets", `/v1/datasets/${ds}/rows`, "setup", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ rows }) }));
-  }
-  report(statuses[0] === 201 && statuses.slice(1).every((s) => s === 200), `dataset of ${rows.length * 31} rows (${Math.round((rows.length * 31 * 8012) / 1e6)} MB) registered on replica ${a.name}`, statuses.join(","));
-
+  const a = A;
   const metric = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{/.exec(asg.adapter.seriesQuery)[1];
   const nsLabel = Object.entries(asg.adapter.overrides).find(([, v]) => v.resource === "namespace")[0];
   const podLabel = Object.entries(asg.adapter.overrides).find(([, v]) => v.resource === "pod")[0];
@@ -346,24 +378,8 @@ if (asg) {
   const sockets = [];
   const hold = setTimeout(() => sockets.forEach((s) => s.destroy()), 60000); // bounded, whatever happens
   try {
-    await Promise.all(
-      Array.from({ length: K }, () => new Promise((resolve, reject) => {
-        const s = net.connect(a.api, "127.0.0.1", () => s.write(`GET /v1/datasets/${ds}/rows HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/x-ndjson\r\n\r\n`));
-        sockets.push(s);
-        let head = "";
-        s.on("data", (d) => {
-          head += d.toString("latin1", 0, Math.min(d.length, 64));
-          if (head.length >= 12) {
-            s.pause(); // stop reading: the server's writes block once the buffers are full
-            if (head.startsWith("HTTP/1.1 200")) resolve();
-            else reject(new Error(head.slice(0, 40)));
-          }
-        });
-        s.on("error", reject);
-        setTimeout(() => reject(new Error("no response head in 10s")), 10000);
-      })),
-    );
-    report(true, `${K} NDJSON streams open on replica ${a.name} (GET /v1/datasets/${ds}/rows, Accept: application/x-ndjson), not read`);
+    await openStreams(a, K, sockets);
+    report(true, `${K} NDJSON streams open on replica ${a.name} (GET /v1/datasets/${DS}/rows, Accept: application/x-ndjson), not read`);
     await poll(`adapter query: ${K} in flight for pod ${a.pod}, 0 for the two others`, async () => {
       const { r, m } = await perPod();
       return { ok: expectPods(m, (rep) => (rep === a ? K : 0)) && r.result.every((s) => Object.keys(s.metric).join() === podLabel), detail: JSON.stringify(r.result) };
@@ -374,12 +390,29 @@ if (asg) {
     sockets.forEach((s) => s.destroy());
     clearTimeout(hold);
   }
-  await poll(`streams cut: ${K} more 499s for datasets on pod ${a.pod}, and the adapter query 0 for every pod`, async () => {
+  await poll(`streams cut: ${K} more 499s for datasets on pod ${a.pod} (${K + 1} with the primed one), and the adapter query 0 for every pod`, async () => {
     const r = await query(`llama_stack_requests_total{${sel},pod="${a.pod}",api="datasets",status="499"}`);
     const n = r.result.reduce((acc, s) => acc + Number(s.value[1]), 0);
     const { m } = await perPod();
-    return { ok: n === K && expectPods(m, () => 0), detail: `499s ${n}; adapter ${fmt(m)}` };
+    return { ok: n === K + 1 && expectPods(m, () => 0), detail: `499s ${n}; adapter ${fmt(m)}` };
   });
+
+  // 9. the SLO alerts on real data: the K held streams were slow 499s, about 11% of datasets' requests.
+  // The latency SLO keeps 499s: above 6% and under 14.4%, its 6x, 3x and 1x burn alerts fire for datasets,
+  // the 14.4x one does not. The availability SLO leaves 499s out: none of its alerts fires.
+  const ratio = async (w) => {
+    const r = await query(`namespace_api:slo_sli_errors:ratio_rate${w}{namespace="${NS}",api="datasets"}`);
+    return Object.fromEntries(r.result.map((x) => [x.metric.slo.replace("request-metrics-", ""), Number(Number(x.value[1]).toFixed(4))]));
+  };
+  const want = ["RequestMetricsLatencyBudgetBurn1d2h", "RequestMetricsLatencyBudgetBurn3d6h", "RequestMetricsLatencyBudgetBurn6h30m"];
+  await poll(`${K} slow 499s: ${want.join(", ")} firing for api="datasets", nothing else (not the 14.4x, no availability alert)`, async () => {
+    const d = await api("/api/v1/alerts");
+    const firing = d.alerts.filter((x) => x.state === "firing");
+    const names = firing.map((x) => x.labels.alertname).sort();
+    const ok = JSON.stringify(names) === JSON.stringify(want) && firing.every((x) => x.labels.api === "datasets" && x.labels.slo === "request-metrics-latency" && x.labels.namespace === NS) && d.alerts.length === want.length;
+    return { ok, detail: `datasets error ratios 5m ${JSON.stringify(await ratio("5m"))}, 1h ${JSON.stringify(await ratio("1h"))}; alerts ${JSON.stringify(d.alerts.map((x) => [x.labels.alertname, x.labels.api, x.state]))}` };
+  });
+  console.log(`  datasets error ratios: 5m ${JSON.stringify(await ratio("5m"))}, 30m ${JSON.stringify(await ratio("30m"))}, 1h ${JSON.stringify(await ratio("1h"))}`);
 }
 trafficLog.end();
 finish();

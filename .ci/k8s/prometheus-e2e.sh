@@ -158,7 +158,7 @@ node -e '
   console.log(JSON.stringify(pods.map(([name, api, admin, pod], i) => ({ name, api: +api, admin: +admin, pod, multiplier: mult[i] }))));' \
   "$(IFS=';'; echo "${REPLICAS[*]}")" > "$WORK/replicas.json"
 node "$HERE/e2e-assert.mjs" --prometheus "http://127.0.0.1:$PROM_PORT" --facts "$FACTS" \
-  --replicas "$WORK/replicas.json" --work "$WORK" --job "$JOB" --namespace "$NAMESPACE" --in-flight 5
+  --replicas "$WORK/replicas.json" --work "$WORK" --job "$JOB" --namespace "$NAMESPACE" --in-flight 10
 
 # ---------------------------------------------------------------- the target-down alert on a real outage
 read -r name api admin pod <<< "${REPLICAS[0]}"
