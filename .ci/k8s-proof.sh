@@ -216,7 +216,7 @@ else
   fi
 fi
 if ((e2e_rc == 0)); then
-  pass "e2e: 3 replicas, exact counts and increase() per (api, status), one p95 series per api, recording rules, dashboard queries, alerts quiet, adapter query K/0/0, target-down for one pod"
+  pass "e2e: 3 replicas, exact counts and increase() per (api, status), one p95 series per api, recording rules, dashboard queries, alerts quiet, adapter query 10/0/0, latency burn alerts fire on 10 slow 499s, target-down for one pod"
 else
   fail "e2e"
   for f in "$WORK"/e2e*/service-*.log "$WORK"/e2e*/prometheus.log; do [[ -f $f ]] && { echo "--- $f (tail)"; tail -20 "$f"; }; done
