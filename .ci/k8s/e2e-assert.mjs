@@ -1,21 +1,34 @@
-// Assertions of the Prometheus end-to-end test, through the Prometheus HTTP API.
+// Traffic and assertions of the Prometheus end-to-end test (three replicas), through the Prometheus HTTP API.
 //
-//   node e2e-assert.mjs --prometheus http://127.0.0.1:PORT --facts facts.json --traffic traffic.tsv
-//                       --job JOB --namespace NS
+//   node e2e-assert.mjs --prometheus URL --facts facts.json --replicas replicas.json --work DIR
+//                       --job JOB --namespace NS [--in-flight K]
+//   node e2e-assert.mjs --phase down --prometheus URL --facts facts.json --job JOB --namespace NS --pod POD
 //
-// traffic.tsv: one line per request sent, "<api>\t<http status>" (the status curl saw).
-// Checks, each polled (never a fixed sleep) within a bounded time:
-//   1. the scrape target is up;
-//   2. the request counter per api and status equals the traffic sent, exactly, and so does the
-//      histogram's _count per api;
-//   3. every PromQL expression of the Grafana dashboard (variables substituted) returns data with a
-//      finite value;
-//   4. the alert rules are loaded and evaluate without error, none is pending or firing, and each
-//      alert expression returns nothing on this healthy service.
-// With --phase down (after the service was stopped): RequestMetricsTargetDown becomes pending.
+// replicas.json: [{name, api, admin, pod, multiplier}]: ports of each replica and its pod label.
+// Every wait is a poll with a deadline (never a fixed sleep); every load has a fixed count.
+//   1. the three targets are up, each with its own namespace / pod / service / container / endpoint labels;
+//   2. priming: one request of each kind to each replica, so that every (api, status) series exists
+//      before the measured window (a counter born inside a window is not counted by increase());
+//   3. known traffic: the plan times the replica's multiplier (1, 2, 3), one request at a time;
+//   4. exact counts: the raw counters per (pod, api, status); and
+//      sum by (api, status) (increase(llama_stack_requests_total[..])) over the window equals what was sent
+//      to the three replicas. Each replica's window runs from its last scrape before the traffic to its
+//      first scrape after it (`@` its timestamp), so increase() has nothing to extrapolate;
+//   5. histogram_quantile(0.95, sum by (api, le) (rate(..._bucket[1m]))) gives one series per api;
+//   6. every recording rule has data: one series per api (no pod left), the SLO error ratios exactly 0,
+//      the objectives exactly as configured; the SLI's bucket (le) exists on the real scrape;
+//   7. every dashboard query returns a finite value; every rule evaluates; no alert is pending or firing;
+//   8. prometheus-adapter: K NDJSON streams held open (not read) on replica a, none on b and c; the
+//      adapter rule's metricsQuery, filled in as the adapter does, returns K for a's pod and 0 for the
+//      others; after the streams are cut, K more 499s on a and 0 in flight everywhere;
+//   9. those K slow 499s (K = 10: about 11% of datasets' requests) fire the latency SLO's 6x, 3x and 1x
+//      burn alerts for datasets, and nothing else (no 14.4x, no availability alert: 499 is left out).
+// With --phase down (after replica a was stopped): RequestMetricsTargetDown turns pending for that pod only.
 // Last line: "e2e: N passed, N failed".
 
 import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
@@ -26,6 +39,7 @@ const JOB = args.job;
 const NS = args.namespace;
 const POLL_MS = 500;
 const TIMEOUT_MS = Number(args["timeout-ms"] ?? 60000);
+const sel = `job="${JOB}"`;
 
 let passed = 0;
 let failed = 0;
@@ -33,6 +47,10 @@ function report(ok, what, detail = "") {
   if (ok) passed++;
   else failed++;
   console.log(`  ${ok ? "ok  " : "FAIL"} ${what}${!ok && detail ? `\n       ${detail}` : ""}`);
+}
+function finish() {
+  console.log(`\ne2e: ${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
 }
 
 async function api(pathAndQuery) {
@@ -44,8 +62,8 @@ async function api(pathAndQuery) {
 const query = (q) => api(`/api/v1/query?query=${encodeURIComponent(q)}`);
 
 // Polls fn() until it returns {ok:true}; returns the last result.
-async function poll(what, fn) {
-  const deadline = Date.now() + TIMEOUT_MS;
+async function poll(what, fn, timeoutMs = TIMEOUT_MS) {
+  const deadline = Date.now() + timeoutMs;
   let last = { ok: false, detail: "not run" };
   let attempts = 0;
   while (Date.now() < deadline) {
@@ -55,71 +73,250 @@ async function poll(what, fn) {
     } catch (e) {
       last = { ok: false, detail: String(e.message ?? e) };
     }
-    if (last.ok) break;
+    if (last.ok || last.abort) break;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   report(last.ok, `${what}${last.ok ? ` (${attempts} poll${attempts > 1 ? "s" : ""})` : ""}`, last.detail);
   return last;
 }
+const fmt = (m) => [...m.entries()].sort().map(([k, v]) => `${k}=${v}`).join(", ");
+const sameMap = (a, b) => [...new Set([...a.keys(), ...b.keys()])].every((k) => (a.get(k) ?? 0) === (b.get(k) ?? 0));
+// Replica a listens on the manifests' ports, which another test on this machine may call by mistake:
+// more requests in Prometheus than sent is foreign traffic. Exit 75 (EX_TEMPFAIL): the caller may retry.
+const FOREIGN = 75;
+const foreign = (seen, sentMap) => [...seen.entries()].filter(([k, v]) => v > (sentMap.get(k) ?? 0)).map(([k, v]) => `${k}: ${v} > sent ${sentMap.get(k) ?? 0}`);
+function exitForeign(what) {
+  console.log(`  FAIL foreign traffic: requests nobody in this test sent reached a replica (another test on these ports?): ${what}`);
+  console.log(`\ne2e: ${passed} passed, ${failed + 1} failed (foreign traffic, exit ${FOREIGN})`);
+  process.exit(FOREIGN);
+}
 
-// ---------------------------------------------------------------- phase "down": the service was stopped
+// ---------------------------------------------------------------- phase "down": replica a was stopped
 if (args.phase === "down") {
-  await poll(`service stopped: up{${`job="${JOB}"`}} is 0 and RequestMetricsTargetDown turns pending`, async () => {
+  await poll(`replica stopped: RequestMetricsTargetDown pending for pod ${args.pod} only, the other replicas up`, async () => {
     const d = await api("/api/v1/alerts");
     const a = d.alerts.filter((x) => x.labels.alertname === "RequestMetricsTargetDown" && x.labels.job === JOB);
-    return { ok: a.length === 1 && ["pending", "firing"].includes(a[0].state), detail: JSON.stringify(d.alerts).slice(0, 400) };
+    const up = await query(`up{${sel}}`);
+    const upOthers = up.result.filter((s) => s.metric.pod !== args.pod && s.value[1] === "1").length;
+    return {
+      ok: a.length === 1 && a[0].labels.pod === args.pod && ["pending", "firing"].includes(a[0].state) && upOthers === 2,
+      detail: `alerts ${JSON.stringify(d.alerts).slice(0, 400)}; up ${JSON.stringify(up.result.map((s) => [s.metric.pod, s.value[1]]))}`,
+    };
   });
-  console.log(`\ne2e: ${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
+  finish();
 }
 
-// ---------------------------------------------------------------- traffic sent
-const sent = new Map(); // "api status" -> count
-const sentByApi = new Map();
-for (const line of fs.readFileSync(args.traffic, "utf8").split("\n")) {
-  if (!line.trim()) continue;
-  const [apiName, status] = line.split("\t");
-  if (!/^\d{3}$/.test(status)) {
-    report(false, `request to api ${apiName} got an HTTP answer`, `status ${status}`);
-    continue;
-  }
-  sent.set(`${apiName} ${status}`, (sent.get(`${apiName} ${status}`) ?? 0) + 1);
-  sentByApi.set(apiName, (sentByApi.get(apiName) ?? 0) + 1);
+// ---------------------------------------------------------------- replicas and traffic
+const replicas = JSON.parse(fs.readFileSync(args.replicas, "utf8"));
+const WORK = args.work;
+const K = Number(args["in-flight"] ?? 5);
+const PLAN = [
+  // api        path                         requests (x the replica's multiplier)
+  ["models", "/v1/models", 10],
+  ["models", "/v1/models/no-such-model", 3],
+  ["datasets", "/v1/datasets", 8],
+  ["health", "/v1/health", 6],
+  ["version", "/v1/version", 4],
+  ["inspect", "/v1/inspect/routes", 3],
+  ["unknown", "/v1/no-such-api", 5],
+  ["unknown", "/not-versioned", 2],
+];
+const APIS = [...new Set(PLAN.map((p) => p[0]))].sort();
+const trafficLog = fs.createWriteStream(path.join(WORK, "traffic.tsv"));
+const sentRaw = new Map(); // "pod api status" -> every request so far (priming included)
+const add = (m, k, n = 1) => m.set(k, (m.get(k) ?? 0) + n);
+
+async function send(rep, apiName, urlPath, phase, init) {
+  const res = await fetch(`http://127.0.0.1:${rep.api}${urlPath}`, { ...init, signal: AbortSignal.timeout(10000) });
+  await res.arrayBuffer();
+  add(sentRaw, `${rep.pod} ${apiName} ${res.status}`);
+  trafficLog.write(`${phase}\t${rep.pod}\t${apiName}\t${res.status}\n`);
+  return res.status;
 }
-const fmt = (m) => [...m.entries()].sort().map(([k, v]) => `${k}=${v}`).join(", ");
-console.log(`  traffic sent: ${[...sent.values()].reduce((a, b) => a + b, 0)} requests: ${fmt(sent)}`);
+const byPodApiStatus = async () => {
+  const r = await query(`sum by (pod, api, status) (llama_stack_requests_total{${sel}})`);
+  return new Map(r.result.map((s) => [`${s.metric.pod} ${s.metric.api} ${s.metric.status}`, Number(s.value[1])]));
+};
+const scrapeTimes = async () => {
+  const r = await query(`timestamp(up{${sel}})`);
+  return new Map(r.result.map((s) => [s.metric.pod, Number(s.value[1])]));
+};
 
-const sel = `job="${JOB}"`;
-
-// 1. target up
-await poll(`target ${JOB} is up (scraping ${facts.serviceMonitor.path} on port ${facts.serviceMonitor.port})`, async () => {
+// 1. targets
+await poll(`three targets of job ${JOB} up, each with its own pod label (and namespace, service, container, endpoint)`, async () => {
   const r = await query(`up{${sel}}`);
-  return { ok: r.result.length === 1 && r.result[0].value[1] === "1", detail: JSON.stringify(r.result) };
+  const pods = r.result.map((s) => s.metric.pod).sort();
+  const want = replicas.map((x) => x.pod).sort();
+  const labelled = r.result.every((s) => s.metric.namespace === NS && s.metric.service === JOB && s.metric.container === "request-metrics" && s.metric.endpoint === "admin");
+  return { ok: JSON.stringify(pods) === JSON.stringify(want) && r.result.every((s) => s.value[1] === "1") && labelled, detail: JSON.stringify(r.result.map((s) => s.metric)) };
 });
 
-// 2. exact counts
-await poll("llama_stack_requests_total per (api, status) equals the traffic sent, exactly", async () => {
-  const r = await query(`sum by (api, status) (llama_stack_requests_total{${sel}})`);
-  const seen = new Map(r.result.map((s) => [`${s.metric.api} ${s.metric.status}`, Number(s.value[1])]));
-  const keys = new Set([...seen.keys(), ...sent.keys()]);
-  const diff = [...keys].filter((k) => (seen.get(k) ?? 0) !== (sent.get(k) ?? 0));
-  return { ok: diff.length === 0, detail: `sent {${fmt(sent)}} prometheus {${fmt(seen)}}` };
+// A dataset on replica a large enough that a reader who does not read holds its NDJSON stream open:
+// the server blocks once the socket buffers are full (about 30 MB: 3,720 rows of 8 kB, in 1 MB requests).
+const A = replicas[0];
+const DS = "e2e-in-flight";
+{
+  const rows = Array.from({ length: 120 }, () => ({ text: "x".repeat(8000) }));
+  const post = (body) => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const statuses = [await send(A, "datasets", "/v1/datasets", "setup", post({ dataset_id: DS, purpose: "eval/question-answer", rows }))];
+  for (let i = 0; i < 30; i++) statuses.push(await send(A, "datasets", `/v1/datasets/${DS}/rows`, "setup", post({ rows })));
+  report(statuses[0] === 201 && statuses.slice(1).every((x) => x === 200), `dataset of ${rows.length * 31} rows (30 MB) registered on replica ${A.name} (31 requests)`, statuses.join(","));
+}
+// Opens n NDJSON streams of that dataset on rep, reads the status line, then stops reading.
+function openStreams(rep, n, sockets) {
+  return Promise.all(
+    Array.from({ length: n }, () => new Promise((resolve, reject) => {
+      const s = net.connect(rep.api, "127.0.0.1", () => s.write(`GET /v1/datasets/${DS}/rows HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/x-ndjson\r\n\r\n`));
+      sockets.push(s);
+      let head = "";
+      s.on("data", (d) => {
+        head += d.toString("latin1", 0, Math.min(d.length, 64));
+        if (head.length >= 12) {
+          s.pause(); // stop reading: the server's writes block once the buffers are full
+          if (head.startsWith("HTTP/1.1 200")) resolve();
+          else reject(new Error(head.slice(0, 40)));
+        }
+      });
+      s.on("error", reject);
+      setTimeout(() => reject(new Error("no response head in 10s")), 10000);
+    })),
+  );
+}
+
+// 2. priming, then the window starts at each replica's first scrape that shows all of it. On replica a
+// also one stream cut right after its status line: the (datasets, 499) series exists from here on.
+for (const rep of replicas) for (const [a, p] of PLAN) await send(rep, a, p, "prime");
+{
+  const socks = [];
+  try {
+    await openStreams(A, 1, socks);
+  } finally {
+    socks.forEach((x) => x.destroy());
+  }
+  add(sentRaw, `${A.pod} datasets 499`);
+  trafficLog.write(`prime\t${A.pod}\tdatasets\t499\n`);
+}
+const primed = new Map(sentRaw);
+const start = await poll(`priming (${PLAN.length} requests per replica) scraped from all three replicas`, async () => {
+  const seen = await byPodApiStatus();
+  const f = foreign(seen, primed);
+  return { ok: sameMap(seen, primed), abort: f.length > 0, foreign: f, detail: `sent {${fmt(primed)}} prometheus {${fmt(seen)}}` };
 });
-await poll("llama_stack_request_duration_seconds_count per api equals the traffic sent, exactly", async () => {
+if (start.foreign?.length) exitForeign(start.foreign.join("; "));
+if (!start.ok) finish();
+const t0 = await scrapeTimes();
+
+// 3. the measured traffic
+const started = Date.now();
+const sent = new Map(); // "api status" -> count, all replicas
+const sentPerPod = new Map();
+for (const rep of replicas) {
+  for (const [a, p, n] of PLAN) {
+    for (let i = 0; i < n * rep.multiplier; i++) {
+      if (Date.now() - started > 60000) {
+        report(false, "traffic sent within 60s");
+        finish();
+      }
+      const status = await send(rep, a, p, "measured");
+      add(sent, `${a} ${status}`);
+      add(sentPerPod, rep.pod);
+    }
+  }
+}
+console.log(`  traffic: ${[...sentPerPod.entries()].map(([p, n]) => `${p}: ${n}`).join(", ")} requests (multipliers ${replicas.map((r) => r.multiplier).join(", ")}), ${Date.now() - started} ms`);
+console.log(`  sent, all replicas: ${fmt(sent)}`);
+
+// 4. exact counts
+const after = await poll("llama_stack_requests_total per (pod, api, status) equals what each replica was sent, priming included", async () => {
+  const seen = await byPodApiStatus();
+  const f = foreign(seen, sentRaw);
+  return { ok: sameMap(seen, sentRaw), abort: f.length > 0, foreign: f, detail: `sent {${fmt(sentRaw)}} prometheus {${fmt(seen)}}` };
+});
+if (after.foreign?.length) exitForeign(after.foreign.join("; "));
+if (!after.ok) finish();
+const t1 = await scrapeTimes();
+{
+  // the `@` timestamps land exactly on the scrapes that open and close each window
+  const at = async (t, pod) => Number((await query(`timestamp(up{${sel},pod="${pod}"} @ ${t.toFixed(3)})`)).result[0]?.value[1]);
+  const exact = [];
+  for (const rep of replicas) exact.push((await at(t0.get(rep.pod), rep.pod)) === t0.get(rep.pod), (await at(t1.get(rep.pod), rep.pod)) === t1.get(rep.pod));
+  report(exact.every(Boolean), "each window's `@` start and end timestamps resolve to that replica's scrapes exactly", JSON.stringify(exact));
+}
+{
+  const parts = replicas.map((rep) => {
+    const ms = Math.round((t1.get(rep.pod) - t0.get(rep.pod)) * 1000);
+    return `increase(llama_stack_requests_total{${sel},pod="${rep.pod}"}[${ms}ms] @ ${t1.get(rep.pod).toFixed(3)})`;
+  });
+  const q = `sum by (api, status) (\n    ${parts.join("\n    or ")}\n  )`;
+  console.log(`  window per replica: ${replicas.map((r) => `${r.name} ${(t1.get(r.pod) - t0.get(r.pod)).toFixed(3)}s`).join(", ")}\n  ${q}`);
+  const r = await query(q);
+  const seen = new Map(r.result.map((s) => [`${s.metric.api} ${s.metric.status}`, Number(s.value[1])]));
+  const keys = [...new Set([...seen.keys(), ...sent.keys()])].sort();
+  const bad = keys.filter((k) => Math.abs((seen.get(k) ?? 0) - (sent.get(k) ?? 0)) > 1e-9);
+  report(
+    r.result.length > 0 && bad.length === 0,
+    `sum by (api, status) (increase(llama_stack_requests_total)) over the window = the traffic sent to the three replicas (${keys.length} series, ${[...sent.values()].reduce((a, b) => a + b, 0)} requests)`,
+    `differ: ${bad.map((k) => `${k}: sent ${sent.get(k) ?? 0}, increase ${seen.get(k)}`).join("; ")}`,
+  );
+}
+await poll("llama_stack_request_duration_seconds_count per api equals the requests sent, all replicas", async () => {
   const r = await query(`sum by (api) (llama_stack_request_duration_seconds_count{${sel}})`);
   const seen = new Map(r.result.map((s) => [s.metric.api, Number(s.value[1])]));
-  const keys = new Set([...seen.keys(), ...sentByApi.keys()]);
-  const diff = [...keys].filter((k) => (seen.get(k) ?? 0) !== (sentByApi.get(k) ?? 0));
-  return { ok: diff.length === 0, detail: `sent {${fmt(sentByApi)}} prometheus {${fmt(seen)}}` };
-});
-await poll("llama_stack_concurrent_requests has every api of the traffic", async () => {
-  const r = await query(`sum by (api) (llama_stack_concurrent_requests{${sel}})`);
-  const apis = new Set(r.result.map((s) => s.metric.api));
-  const missing = [...sentByApi.keys()].filter((a) => !apis.has(a));
-  return { ok: missing.length === 0, detail: `missing ${missing}; got ${[...apis]}` };
+  const want = new Map();
+  for (const [k, v] of sentRaw) add(want, k.split(" ")[1], v);
+  return { ok: sameMap(seen, want), detail: `sent {${fmt(want)}} prometheus {${fmt(seen)}}` };
 });
 
-// 3. dashboard queries
+// 5. quantile over the fleet
+await poll("histogram_quantile(0.95, sum by (api, le) (rate(..._bucket[1m]))): one series per api, over the three replicas", async () => {
+  const r = await query(`histogram_quantile(0.95, sum by (api, le) (rate(llama_stack_request_duration_seconds_bucket{${sel}}[1m])))`);
+  const apis = r.result.map((s) => s.metric.api).sort();
+  const onlyApi = r.result.every((s) => JSON.stringify(Object.keys(s.metric)) === '["api"]');
+  const finite = r.result.every((s) => Number.isFinite(Number(s.value[1])) && Number(s.value[1]) > 0);
+  return { ok: JSON.stringify(apis) === JSON.stringify(APIS) && onlyApi && finite, detail: JSON.stringify(r.result).slice(0, 400) };
+});
+
+// 6. recording rules on the live data
+const records = [...new Map((facts.records ?? []).map((x) => [x.record, x])).values()];
+for (const rec of records) {
+  const perApi = rec.record.startsWith("namespace_api:");
+  const extra = Object.keys(rec.labels ?? {});
+  await poll(`recording rule ${rec.record}: data${perApi ? ", one series per api" : ""}, no pod label`, async () => {
+    const r = await query(rec.record.startsWith("slo:") ? rec.record : `${rec.record}{namespace="${NS}"}`);
+    const noPod = r.result.every((s) => !("pod" in s.metric) && !("instance" in s.metric));
+    let ok = r.result.length > 0 && noPod;
+    if (perApi) {
+      // one series per api and per value of the rule's own labels (slo)
+      const keys = r.result.map((s) => `${s.metric.api}|${extra.map((l) => s.metric[l]).join(",")}`);
+      const groups = new Set(r.result.map((s) => extra.map((l) => s.metric[l]).join(",")));
+      ok &&= new Set(keys).size === keys.length && keys.length === APIS.length * groups.size && [...new Set(r.result.map((s) => s.metric.api))].sort().join() === APIS.join();
+    }
+    return { ok, detail: JSON.stringify(r.result.map((s) => [s.metric, s.value[1]])).slice(0, 500) };
+  });
+}
+const sloRatio = records.some((x) => x.record === "namespace_api:slo_sli_errors:ratio_rate5m");
+if (sloRatio) {
+  await poll("SLO error ratios (every window, both SLOs) exactly 0: no 5xx, nothing slower than the threshold", async () => {
+    const r = await query(`{__name__=~"namespace_api:slo_sli_errors:ratio_rate.*",namespace="${NS}"}`);
+    const nonZero = r.result.filter((s) => s.value[1] !== "0");
+    return { ok: r.result.length === APIS.length * 2 * 8 && nonZero.length === 0, detail: `${r.result.length} series; non-zero: ${JSON.stringify(nonZero).slice(0, 300)}` };
+  });
+  const obj = await query("slo:objective:ratio");
+  report(
+    obj.result.length === 2 && obj.result.every((s) => ({ "request-metrics-availability": "0.999", "request-metrics-latency": "0.99" })[s.metric.slo] === s.value[1]),
+    "slo:objective:ratio: availability 0.999, latency 0.99 (slo.yaml)",
+    JSON.stringify(obj.result),
+  );
+  const le = (facts.records ?? []).map((x) => /_bucket\{le="([^"]+)"\}/.exec(x.expr ?? "")?.[1]).find(Boolean);
+  const b = await query(`count by (api) (llama_stack_request_duration_seconds_bucket{${sel},le="${le}"})`);
+  report(
+    b.result.map((s) => s.metric.api).sort().join() === APIS.join(),
+    `the latency SLI's bucket le="${le}" is on the real scrape, for every api`,
+    JSON.stringify(b.result),
+  );
+}
+
+// 7. dashboard queries, rules and alerts
 const VARS = { __rate_interval: "1m", __interval: "15s", namespace: NS };
 function substitute(expr) {
   return expr.replace(/\$\{?(\w+)\}?/g, (m, name) => {
@@ -139,33 +336,85 @@ for (const d of facts.dashboardExprs) {
   await poll(`dashboard "${d.panel}" ${d.refId} returns data: ${q}`, async () => {
     const r = await query(q);
     const finite = r.result.filter((s) => Number.isFinite(Number(s.value[1])));
-    return {
-      ok: r.result.length > 0 && finite.length > 0,
-      detail: `${r.result.length} series, ${finite.length} finite: ${JSON.stringify(r.result).slice(0, 300)}`,
-    };
+    return { ok: r.result.length > 0 && finite.length === r.result.length, detail: `${r.result.length} series, ${finite.length} finite: ${JSON.stringify(r.result).slice(0, 300)}` };
   });
 }
-
-// 4. alerts quiet on the healthy service
-await poll(`alert rules loaded and evaluated without error (${facts.alerts.length} alerts)`, async () => {
-  const d = await api("/api/v1/rules?type=alert");
+await poll(`rules loaded and evaluated without error (${facts.alerts.length} alerts, ${(facts.records ?? []).length} recording rules)`, async () => {
+  const d = await api("/api/v1/rules");
   const rules = d.groups.flatMap((g) => g.rules);
-  const names = rules.map((r) => r.name).sort();
+  const names = rules.filter((r) => r.type === "alerting").map((r) => r.name).sort();
   const want = facts.alerts.map((a) => a.alert).sort();
   const evaluated = rules.every((r) => r.health === "ok" && r.lastEvaluation && !r.lastEvaluation.startsWith("0001"));
   return {
-    ok: JSON.stringify(names) === JSON.stringify(want) && evaluated,
-    detail: JSON.stringify(rules.map((r) => ({ name: r.name, health: r.health, lastError: r.lastError, lastEvaluation: r.lastEvaluation }))),
+    ok: JSON.stringify(names) === JSON.stringify(want) && evaluated && rules.length === facts.alerts.length + (facts.records ?? []).length,
+    detail: JSON.stringify(rules.filter((r) => r.health !== "ok").map((r) => ({ name: r.name, health: r.health, lastError: r.lastError }))).slice(0, 500),
   };
 });
 {
   const d = await api("/api/v1/alerts");
-  report(d.alerts.length === 0, "no alert pending or firing on the healthy service", JSON.stringify(d.alerts).slice(0, 500));
+  report(d.alerts.length === 0, "no alert pending or firing on the healthy fleet", JSON.stringify(d.alerts).slice(0, 500));
 }
 for (const a of facts.alerts) {
   const r = await query(a.expr);
-  report(r.result.length === 0, `alert expression ${a.alert} returns nothing on the healthy service`, JSON.stringify(r.result).slice(0, 300));
+  report(r.result.length === 0, `alert expression ${a.alert} returns nothing on the healthy fleet`, JSON.stringify(r.result).slice(0, 300));
 }
 
-console.log(`\ne2e: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+// 8. prometheus-adapter: K requests in flight on replica a, none on b and c
+const asg = facts.autoscaling;
+report(!!asg && asg.hpaMetric === asg.adapter.as, `HPA Pods metric "${asg?.hpaMetric}" = the adapter rule's name.as "${asg?.adapter?.as}"`);
+if (asg) {
+  const a = A;
+  const metric = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{/.exec(asg.adapter.seriesQuery)[1];
+  const nsLabel = Object.entries(asg.adapter.overrides).find(([, v]) => v.resource === "namespace")[0];
+  const podLabel = Object.entries(asg.adapter.overrides).find(([, v]) => v.resource === "pod")[0];
+  // as prometheus-adapter's metricsQuery.Build for a pods metric: namespace, then the HPA's pods
+  const matchers = `${nsLabel}="${NS}",${podLabel}=~"${replicas.map((r) => r.pod).join("|")}"`;
+  const adapterQuery = asg.adapter.metricsQuery.replaceAll("<<.Series>>", metric).replaceAll("<<.LabelMatchers>>", matchers).replaceAll("<<.GroupBy>>", podLabel);
+  report(!adapterQuery.includes("<<"), `adapter metricsQuery filled in: ${adapterQuery}`);
+  const perPod = async () => {
+    const r = await query(adapterQuery);
+    return { r, m: new Map(r.result.map((s) => [s.metric[podLabel], Number(s.value[1])])) };
+  };
+  const expectPods = (m, want) => replicas.every((rep) => m.get(rep.pod) === want(rep)) && m.size === replicas.length;
+
+  const sockets = [];
+  const hold = setTimeout(() => sockets.forEach((s) => s.destroy()), 60000); // bounded, whatever happens
+  try {
+    await openStreams(a, K, sockets);
+    report(true, `${K} NDJSON streams open on replica ${a.name} (GET /v1/datasets/${DS}/rows, Accept: application/x-ndjson), not read`);
+    await poll(`adapter query: ${K} in flight for pod ${a.pod}, 0 for the two others`, async () => {
+      const { r, m } = await perPod();
+      return { ok: expectPods(m, (rep) => (rep === a ? K : 0)) && r.result.every((s) => Object.keys(s.metric).join() === podLabel), detail: JSON.stringify(r.result) };
+    });
+  } catch (e) {
+    report(false, `${K} NDJSON streams held open on replica ${a.name}`, String(e.message ?? e));
+  } finally {
+    sockets.forEach((s) => s.destroy());
+    clearTimeout(hold);
+  }
+  await poll(`streams cut: ${K} more 499s for datasets on pod ${a.pod} (${K + 1} with the primed one), and the adapter query 0 for every pod`, async () => {
+    const r = await query(`llama_stack_requests_total{${sel},pod="${a.pod}",api="datasets",status="499"}`);
+    const n = r.result.reduce((acc, s) => acc + Number(s.value[1]), 0);
+    const { m } = await perPod();
+    return { ok: n === K + 1 && expectPods(m, () => 0), detail: `499s ${n}; adapter ${fmt(m)}` };
+  });
+
+  // 9. the SLO alerts on real data: the K held streams were slow 499s, about 11% of datasets' requests.
+  // The latency SLO keeps 499s: above 6% and under 14.4%, its 6x, 3x and 1x burn alerts fire for datasets,
+  // the 14.4x one does not. The availability SLO leaves 499s out: none of its alerts fires.
+  const ratio = async (w) => {
+    const r = await query(`namespace_api:slo_sli_errors:ratio_rate${w}{namespace="${NS}",api="datasets"}`);
+    return Object.fromEntries(r.result.map((x) => [x.metric.slo.replace("request-metrics-", ""), Number(Number(x.value[1]).toFixed(4))]));
+  };
+  const want = ["RequestMetricsLatencyBudgetBurn1d2h", "RequestMetricsLatencyBudgetBurn3d6h", "RequestMetricsLatencyBudgetBurn6h30m"];
+  await poll(`${K} slow 499s: ${want.join(", ")} firing for api="datasets", nothing else (not the 14.4x, no availability alert)`, async () => {
+    const d = await api("/api/v1/alerts");
+    const firing = d.alerts.filter((x) => x.state === "firing");
+    const names = firing.map((x) => x.labels.alertname).sort();
+    const ok = JSON.stringify(names) === JSON.stringify(want) && firing.every((x) => x.labels.api === "datasets" && x.labels.slo === "request-metrics-latency" && x.labels.namespace === NS) && d.alerts.length === want.length;
+    return { ok, detail: `datasets error ratios 5m ${JSON.stringify(await ratio("5m"))}, 1h ${JSON.stringify(await ratio("1h"))}; alerts ${JSON.stringify(d.alerts.map((x) => [x.labels.alertname, x.labels.api, x.state]))}` };
+  });
+  console.log(`  datasets error ratios: 5m ${JSON.stringify(await ratio("5m"))}, 30m ${JSON.stringify(await ratio("30m"))}, 1h ${JSON.stringify(await ratio("1h"))}`);
+}
+trafficLog.end();
+finish();

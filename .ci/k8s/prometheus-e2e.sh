@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# End-to-end: the real service and a real Prometheus on 127.0.0.1, scrape config and alert rules taken
-# from the rendered manifests, a fixed amount of traffic, then assertions through the Prometheus HTTP API
-# (e2e-assert.mjs). Called by .ci/k8s-proof.sh, which prepares its inputs:
+# End-to-end: three replicas of the real service and a real Prometheus on 127.0.0.1, scrape config and
+# rules taken from the rendered manifests, a fixed amount of traffic per replica, then assertions through
+# the Prometheus HTTP API (e2e-assert.mjs). Called by .ci/k8s-proof.sh, which prepares its inputs:
 #
 #   prometheus-e2e.sh FACTS_JSON RULES_YAML JAR WORKDIR
 #
 # FACTS_JSON (from validate.mjs): ports and metrics path (ServiceMonitor -> Service -> container port),
-# job name, the ConfigMap's app.yaml, the dashboard queries and the alert expressions.
-# Both processes are stopped by PID on exit (trap). Every wait is a bounded poll.
+# job name, the ConfigMap's app.yaml, the dashboard queries, the rules and the prometheus-adapter rule.
+# Replica a listens on the manifests' ports; b and c on free ports (-Dserver.port, -Dserver.sockets.N.port).
+# Each is a scrape target of its own with the labels the Prometheus Operator's relabeling gives a
+# ServiceMonitor target (namespace, service, pod, container, endpoint, job).
+# Every process is stopped by PID on exit (trap). Every wait is a bounded poll.
 set -euo pipefail
 
 FACTS=$1
@@ -32,19 +35,31 @@ fact appConfigOverlay > "$WORK/app.yaml"
 echo "e2e: service API :$API_PORT, admin :$ADMIN_PORT, scrape job=$JOB path=$METRICS_PATH (from the rendered manifests)"
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$API_PORT" "$ADMIN_PORT"; do
-  if port_busy "$p"; then
-    echo "e2e: port $p on 127.0.0.1 is already in use; the e2e test runs the service on the manifests' ports" >&2
-    exit 1
-  fi
+# Replica a runs on the manifests' ports: if another test holds them, wait (bounded) for them to be freed.
+for _ in $(seq 1 60); do
+  port_busy "$API_PORT" || port_busy "$ADMIN_PORT" || break
+  echo "e2e: port $API_PORT or $ADMIN_PORT on 127.0.0.1 is in use (another test?); waiting" >&2
+  sleep 2
 done
-PROM_PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+if port_busy "$API_PORT" || port_busy "$ADMIN_PORT"; then
+  echo "e2e: ports $API_PORT/$ADMIN_PORT on 127.0.0.1 still in use after 120s; the e2e test runs replica a on the manifests' ports" >&2
+  exit 1
+fi
+free_ports() { node -e 'const net=require("net");const n=+process.argv[1];const ss=[];let k=0;for(let i=0;i<n;i++){const s=net.createServer().listen(0,"127.0.0.1",()=>{ss.push(s);if(++k===n){console.log(ss.map(x=>x.address().port).join(" "));ss.forEach(x=>x.close())}})}' "$1"; }
+read -r PROM_PORT B_API B_ADMIN C_API C_ADMIN <<< "$(free_ports 5)"
 
-SVC_PID=
+# replicas: name, API port, admin port, pod name (as a ReplicaSet would name them)
+REPLICAS=(
+  "a $API_PORT $ADMIN_PORT request-metrics-7d9c6b5f4-a1b2c"
+  "b $B_API $B_ADMIN request-metrics-7d9c6b5f4-d3e4f"
+  "c $C_API $C_ADMIN request-metrics-7d9c6b5f4-g5h6i"
+)
+declare -A SVC_PIDS=()
+SVC_PID=  # the replica wait_for watches
 PROM_PID=
 stop() {
   local pid
-  for pid in $PROM_PID $SVC_PID; do
+  for pid in $PROM_PID "${SVC_PIDS[@]}"; do
     if kill -0 "$pid" 2>/dev/null; then
       kill -TERM "$pid" 2>/dev/null || true
       for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
@@ -65,23 +80,33 @@ wait_for() {
       echo "e2e: timed out after ${secs}s waiting for $what" >&2
       return 1
     fi
-    if [[ -n $SVC_PID ]] && ! kill -0 "$SVC_PID" 2>/dev/null; then echo "e2e: service exited" >&2; tail -20 "$WORK/service.log" >&2; return 1; fi
+    if [[ -n $SVC_PID ]] && ! kill -0 "$SVC_PID" 2>/dev/null; then echo "e2e: service exited" >&2; tail -20 "$WORK"/service-*.log >&2; return 1; fi
     sleep 0.2
   done
 }
 
-# ---------------------------------------------------------------- the service, with the ConfigMap's app.yaml
-APP_CONFIG="$WORK/app.yaml" "$JAVA" \
-  -Dserver.host=127.0.0.1 "-Dserver.sockets.$ADMIN_INDEX.host=127.0.0.1" \
-  -jar "$JAR" > "$WORK/service.log" 2>&1 &
-SVC_PID=$!
-wait_for 60 "service started ($STARTED_PATH)" curl -sf --max-time 2 "http://127.0.0.1:$ADMIN_PORT$STARTED_PATH" || { tail -20 "$WORK/service.log" >&2; exit 1; }
-wait_for 30 "service ready ($READY_PATH)" curl -sf --max-time 2 "http://127.0.0.1:$ADMIN_PORT$READY_PATH"
-echo "e2e: service up (pid $SVC_PID)"
+# ---------------------------------------------------------------- three replicas, with the ConfigMap's app.yaml
+for r in "${REPLICAS[@]}"; do
+  read -r name api admin pod <<< "$r"
+  APP_CONFIG="$WORK/app.yaml" "$JAVA" \
+    -Dserver.host=127.0.0.1 "-Dserver.port=$api" \
+    "-Dserver.sockets.$ADMIN_INDEX.host=127.0.0.1" "-Dserver.sockets.$ADMIN_INDEX.port=$admin" \
+    -jar "$JAR" > "$WORK/service-$name.log" 2>&1 &
+  SVC_PIDS[$name]=$!
+done
+for r in "${REPLICAS[@]}"; do
+  read -r name api admin pod <<< "$r"
+  SVC_PID=${SVC_PIDS[$name]}
+  wait_for 90 "replica $name started ($STARTED_PATH on :$admin)" curl -sf --max-time 2 "http://127.0.0.1:$admin$STARTED_PATH" || { tail -20 "$WORK/service-$name.log" >&2; exit 1; }
+  wait_for 30 "replica $name ready ($READY_PATH)" curl -sf --max-time 2 "http://127.0.0.1:$admin$READY_PATH"
+  echo "e2e: replica $name up: pid $SVC_PID, API :$api, admin :$admin, pod $pod"
+done
+SVC_PID=
 
 # ---------------------------------------------------------------- prometheus, scrape config from the manifests
 cp "$RULES" "$WORK/rules.yaml"
-cat > "$WORK/prometheus.yml" <<EOF
+{
+  cat <<EOF
 global:
   scrape_interval: 1s
   scrape_timeout: 1s
@@ -89,56 +114,58 @@ global:
 rule_files:
   - rules.yaml
 scrape_configs:
-  - job_name: $JOB
+  # What the Prometheus Operator generates for the ServiceMonitor (one target per pod endpoint), with
+  # the Kubernetes service discovery labels given statically.
+  - job_name: serviceMonitor/$NAMESPACE/$JOB/0
     metrics_path: $METRICS_PATH
+    relabel_configs:
+      - {source_labels: [__meta_kubernetes_endpoint_port_name], regex: admin, action: keep}
+      - {source_labels: [__meta_kubernetes_namespace], target_label: namespace}
+      - {source_labels: [__meta_kubernetes_service_name], target_label: service}
+      - {source_labels: [__meta_kubernetes_pod_name], target_label: pod}
+      - {source_labels: [__meta_kubernetes_pod_container_name], target_label: container}
+      - {source_labels: [__meta_kubernetes_service_label_app_kubernetes_io_name], target_label: job}
+      - {target_label: endpoint, replacement: admin}
     static_configs:
-      - targets: ["127.0.0.1:$ADMIN_PORT"]
-        labels:
-          namespace: $NAMESPACE
 EOF
+  for r in "${REPLICAS[@]}"; do
+    read -r name api admin pod <<< "$r"
+    cat <<EOF
+      - targets: ["127.0.0.1:$admin"]
+        labels:
+          __meta_kubernetes_namespace: $NAMESPACE
+          __meta_kubernetes_service_name: $JOB
+          __meta_kubernetes_service_label_app_kubernetes_io_name: $JOB
+          __meta_kubernetes_pod_name: $pod
+          __meta_kubernetes_pod_container_name: request-metrics
+          __meta_kubernetes_endpoint_port_name: admin
+EOF
+  done
+} > "$WORK/prometheus.yml"
 promtool check config "$WORK/prometheus.yml"
 prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/data" \
   --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn > "$WORK/prometheus.log" 2>&1 &
 PROM_PID=$!
 wait_for 60 "prometheus ready" curl -sf --max-time 2 "http://127.0.0.1:$PROM_PORT/-/ready" || { tail -20 "$WORK/prometheus.log" >&2; exit 1; }
 echo "e2e: prometheus up on 127.0.0.1:$PROM_PORT (pid $PROM_PID)"
-# first scrape of the service before any traffic, so increases are seen from a known zero
-wait_for 30 "first scrape" bash -c "curl -sf --max-time 2 'http://127.0.0.1:$PROM_PORT/api/v1/query?query=up' | grep -q '\"value\":\[[0-9.]*,\"1\"\]'"
+# every replica scraped once before any traffic
+wait_for 30 "first scrape of the three replicas" bash -c "curl -sf --max-time 2 'http://127.0.0.1:$PROM_PORT/api/v1/query?query=count(up==1)' | grep -q '\"value\":\[[0-9.]*,\"3\"\]'"
 
-# ---------------------------------------------------------------- fixed, known traffic per api
-# api label  path                     requests
-PLAN=$(cat <<'EOF'
-models      /v1/models                  40
-models      /v1/models/no-such-model     5
-datasets    /v1/datasets                30
-health      /v1/health                  25
-version     /v1/version                 15
-inspect     /v1/inspect/routes          10
-unknown     /v1/no-such-api             20
-unknown     /not-versioned               7
-EOF
-)
-: > "$WORK/traffic.tsv"
-deadline=$(( $(date +%s) + 120 ))
-while read -r api path count; do
-  [[ -z $api ]] && continue
-  for _ in $(seq 1 "$count"); do
-    (( $(date +%s) < deadline )) || { echo "e2e: traffic took longer than 120s" >&2; exit 1; }
-    code=$(curl -s -o /dev/null --max-time 5 -w '%{http_code}' "http://127.0.0.1:$API_PORT$path" || true)
-    printf '%s\t%s\n' "$api" "$code" >> "$WORK/traffic.tsv"
-  done
-done <<< "$PLAN"
-echo "e2e: sent $(wc -l < "$WORK/traffic.tsv") requests"
-
-# ---------------------------------------------------------------- assertions
+# ---------------------------------------------------------------- traffic and assertions (e2e-assert.mjs)
+# replicas.json: pod -> ports, and the known traffic: each replica gets the plan times its multiplier
+node -e '
+  const [pods, mult] = [process.argv[1].split(";").map((l) => l.split(" ")), [1, 2, 3]];
+  console.log(JSON.stringify(pods.map(([name, api, admin, pod], i) => ({ name, api: +api, admin: +admin, pod, multiplier: mult[i] }))));' \
+  "$(IFS=';'; echo "${REPLICAS[*]}")" > "$WORK/replicas.json"
 node "$HERE/e2e-assert.mjs" --prometheus "http://127.0.0.1:$PROM_PORT" --facts "$FACTS" \
-  --traffic "$WORK/traffic.tsv" --job "$JOB" --namespace "$NAMESPACE"
+  --replicas "$WORK/replicas.json" --work "$WORK" --job "$JOB" --namespace "$NAMESPACE" --in-flight 10
 
 # ---------------------------------------------------------------- the target-down alert on a real outage
-kill -TERM "$SVC_PID"
-for _ in $(seq 1 100); do kill -0 "$SVC_PID" 2>/dev/null || break; sleep 0.2; done
-if kill -0 "$SVC_PID" 2>/dev/null; then echo "e2e: service did not stop within 20s of SIGTERM" >&2; exit 1; fi
-echo "e2e: service stopped (SIGTERM, pid $SVC_PID)"
-SVC_PID=
+read -r name api admin pod <<< "${REPLICAS[0]}"
+kill -TERM "${SVC_PIDS[$name]}"
+for _ in $(seq 1 100); do kill -0 "${SVC_PIDS[$name]}" 2>/dev/null || break; sleep 0.2; done
+if kill -0 "${SVC_PIDS[$name]}" 2>/dev/null; then echo "e2e: replica $name did not stop within 20s of SIGTERM" >&2; exit 1; fi
+echo "e2e: replica $name stopped (SIGTERM, pid ${SVC_PIDS[$name]})"
+unset "SVC_PIDS[$name]"
 node "$HERE/e2e-assert.mjs" --phase down --prometheus "http://127.0.0.1:$PROM_PORT" --facts "$FACTS" \
-  --job "$JOB" --namespace "$NAMESPACE"
+  --job "$JOB" --namespace "$NAMESPACE" --pod "$pod"

@@ -1,7 +1,10 @@
 // Offline validation of the rendered k8s/ manifests (kubectl kustomize output).
 //
 //   node validate.mjs --app-yaml ../../app.yaml --render base=base.yaml [--render monitoring=mon.yaml]
-//                     [--facts facts.json] [--rules-out rules.yaml] [--self-test]
+//                     [--render autoscaling=asg.yaml] [--facts facts.json] [--rules-out rules.yaml] [--self-test]
+// A render named "base" must hold no CRD-based object and no HPA; any other name is checked with the
+// monitoring component (ServiceMonitor, the two PrometheusRules); "autoscaling" also with the HPA and the
+// prometheus-adapter rule ConfigMap (k8s/components/autoscaling).
 //
 // For every rendered object:
 //   1. schema validation with the kubernetes-models / @kubernetes-models/prometheus-operator model
@@ -13,7 +16,8 @@
 //      the schema (additionalProperties) and so accept any key;
 //   3. policy assertions: Pod Security "restricted" fields, probes / annotations / Service /
 //      ServiceMonitor ports and paths equal to what app.yaml (the packaged one merged with the
-//      ConfigMap overlay) configures, NetworkPolicy, PDB, alerts and dashboard shape.
+//      ConfigMap overlay) configures, NetworkPolicy, PDB, alerts, recording rules and dashboard shape,
+//      the HPA and the prometheus-adapter rule (the HPA's Pods metric is the rule's name.as).
 // --self-test breaks copies of the objects on purpose (typo'd field, wrong type, wrong port, ...) and
 // fails unless every break is reported.
 // Exit code 0 only when everything passed. Last line: "validate: N passed, N failed".
@@ -229,7 +233,12 @@ function deploymentChecks(objs, c, checks) {
   const pod = spec.template?.spec ?? {};
   const podLabels = spec.template?.metadata?.labels ?? {};
   const ann = spec.template?.metadata?.annotations ?? {};
-  checks.push(["Deployment: 2 replicas", spec.replicas === 2, `replicas=${spec.replicas}`]);
+  const hpa = byKind(objs, "HorizontalPodAutoscaler")[0];
+  if (hpa) {
+    checks.push(["Deployment: no replicas (the HPA owns them), HPA minReplicas >= 2", spec.replicas === undefined && hpa.spec?.minReplicas >= 2, `replicas=${spec.replicas} minReplicas=${hpa.spec?.minReplicas}`]);
+  } else {
+    checks.push(["Deployment: 2 replicas", spec.replicas === 2, `replicas=${spec.replicas}`]);
+  }
   checks.push(["Deployment: selector matches the pod template labels", matches(spec.selector, podLabels), JSON.stringify(spec.selector)]);
   const psc = pod.securityContext ?? {};
   const containers = pod.containers ?? [];
@@ -372,17 +381,21 @@ function pdbChecks(objs, dep, checks) {
   if (pdbs.length !== 1 || !dep) return;
   const p = pdbs[0].spec ?? {};
   checks.push(["PDB selects the pods", matches(p.selector, dep.podLabels), JSON.stringify(p.selector)]);
-  const ok = (typeof p.minAvailable === "number" && p.minAvailable >= 1 && p.minAvailable < dep.d.spec.replicas) || p.maxUnavailable !== undefined;
+  const replicas = dep.d.spec.replicas ?? byKind(objs, "HorizontalPodAutoscaler")[0]?.spec?.minReplicas;
+  const ok = (typeof p.minAvailable === "number" && p.minAvailable >= 1 && p.minAvailable < replicas) || p.maxUnavailable !== undefined;
   checks.push(["PDB leaves room for one voluntary disruption", ok, JSON.stringify(p)]);
 }
 
+// The dashboard reads the recording rules (each must exist in the PrometheusRules, see monitoringChecks).
 const DASHBOARD_NEEDS = [
-  ["request rate by api", (e) => /sum by \(api\)\s*\(rate\(llama_stack_requests_total/.test(e)],
-  ["error ratio", (e) => /status=~"5\.\."/.test(e) && e.includes("/")],
-  ["p50 from buckets", (e) => /histogram_quantile\(0\.5,.*llama_stack_request_duration_seconds_bucket/.test(e)],
-  ["p95 from buckets", (e) => /histogram_quantile\(0\.95,.*llama_stack_request_duration_seconds_bucket/.test(e)],
-  ["p99 from buckets", (e) => /histogram_quantile\(0\.99,.*llama_stack_request_duration_seconds_bucket/.test(e)],
-  ["in-flight by api", (e) => /sum by \(api\)\s*\(llama_stack_concurrent_requests/.test(e)],
+  ["request rate by api (recording rule)", (e) => /sum by \(api\)\s*\(namespace_api:llama_stack_requests:rate5m\{/.test(e)],
+  ["5xx ratio by api (recording rule)", (e) => /namespace_api:llama_stack_requests_5xx_per_requests:ratio_rate5m\{/.test(e)],
+  ["p50 from the summed buckets (recording rule)", (e) => /namespace_api:llama_stack_request_duration_seconds:p50_rate5m\{/.test(e)],
+  ["p95 from the summed buckets (recording rule)", (e) => /namespace_api:llama_stack_request_duration_seconds:p95_rate5m\{/.test(e)],
+  ["p99 from the summed buckets (recording rule)", (e) => /namespace_api:llama_stack_request_duration_seconds:p99_rate5m\{/.test(e)],
+  ["in-flight by api (recording rule)", (e) => /sum by \(api\)\s*\(namespace_api:llama_stack_concurrent_requests:sum\{/.test(e)],
+  ["remaining error budget per SLO", (e) => /1 - .*namespace_api:slo_sli_errors:ratio_rate30d\{.*slo:error_budget:ratio/s.test(e)],
+  ["burn rate per SLO", (e) => /namespace_api:slo_sli_errors:ratio_rate1h\{.*slo:error_budget:ratio/s.test(e)],
 ];
 
 function dashboardExprs(dash) {
@@ -419,11 +432,25 @@ function dashboardChecks(objs, checks) {
   return { dash, exprs };
 }
 
+// RequestMetricsHighErrorRatio and RequestMetricsHighLatencyP95 are folded into the SLO alerts.
+const BURN_TIERS = ["1h5m", "6h30m", "1d2h", "3d6h"];
 const EXPECTED_ALERTS = [
-  "RequestMetricsHighErrorRatio",
-  "RequestMetricsHighLatencyP95",
   "RequestMetricsTargetDown",
   "RequestMetricsRequestsStuckInFlight",
+  ...["Availability", "Latency"].flatMap((s) => BURN_TIERS.map((t) => `RequestMetrics${s}BudgetBurn${t}`)),
+];
+const EXPECTED_RECORDS = [
+  "namespace_api:llama_stack_requests:rate5m",
+  "namespace_api_status:llama_stack_requests:rate5m",
+  "namespace_api:llama_stack_requests_5xx_per_requests:ratio_rate5m",
+  "namespace_api_le:llama_stack_request_duration_seconds_bucket:rate5m",
+  "namespace_api:llama_stack_request_duration_seconds:p50_rate5m",
+  "namespace_api:llama_stack_request_duration_seconds:p95_rate5m",
+  "namespace_api:llama_stack_request_duration_seconds:p99_rate5m",
+  "namespace_api:llama_stack_concurrent_requests:sum",
+  "slo:objective:ratio",
+  "slo:error_budget:ratio",
+  ...["5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d"].map((w) => `namespace_api:slo_sli_errors:ratio_rate${w}`),
 ];
 
 function monitoringChecks(objs, c, dep, svc, checks) {
@@ -443,25 +470,95 @@ function monitoringChecks(objs, c, dep, svc, checks) {
     checks.push(["ServiceMonitor jobLabel is a Service label", !sm.jobLabel || svc.metadata?.labels?.[sm.jobLabel] !== undefined, `jobLabel=${sm.jobLabel}`]);
   }
   const prs = byKind(objs, "PrometheusRule");
-  checks.push(["exactly one PrometheusRule", prs.length === 1, `found ${prs.length}`]);
+  const prNames = prs.map((o) => o.metadata?.name).sort().join(",");
+  checks.push(["two PrometheusRules: request-metrics (fleet) and request-metrics-slo (generated)", prNames === "request-metrics,request-metrics-slo", `found ${prNames}`]);
   let rules = null;
-  if (prs.length === 1) {
-    rules = prs[0].spec;
-    const alerts = (rules.groups ?? []).flatMap((g) => g.rules ?? []).filter((r) => r.alert);
+  if (prs.length > 0) {
+    rules = { groups: prs.flatMap((o) => o.spec?.groups ?? []) };
+    const groupNames = rules.groups.map((g) => g.name);
+    checks.push(["rule group names are unique", new Set(groupNames).size === groupNames.length, groupNames.join(",")]);
+    const all = rules.groups.flatMap((g) => g.rules ?? []);
+    const alerts = all.filter((r) => r.alert);
     const names = alerts.map((a) => a.alert);
     for (const n of EXPECTED_ALERTS) checks.push([`alert ${n} present`, names.includes(n), names.join(",")]);
+    checks.push(["no other alerts", names.every((n) => EXPECTED_ALERTS.includes(n)) && names.length === EXPECTED_ALERTS.length, names.join(",")]);
     for (const a of alerts) {
+      const slo = a.alert.includes("BudgetBurn");
       checks.push([
-        `alert ${a.alert}: severity, summary and description`,
-        ["critical", "warning", "info"].includes(a.labels?.severity) && !!a.annotations?.summary && !!a.annotations?.description,
+        `alert ${a.alert}: severity page|ticket, summary and description${slo ? ", slo label" : ""}`,
+        ["page", "ticket"].includes(a.labels?.severity) && !!a.annotations?.summary && !!a.annotations?.description && (!slo || /^request-metrics-(availability|latency)$/.test(a.labels?.slo ?? "")),
         JSON.stringify({ labels: a.labels, annotations: a.annotations }),
       ]);
+    }
+    const records = new Set(all.filter((r) => r.record).map((r) => r.record));
+    for (const n of EXPECTED_RECORDS) checks.push([`recording rule ${n} present`, records.has(n), [...records].join(",")]);
+    for (const r of all.filter((x) => x.record)) {
+      const m = /^([a-z_]+):[a-z0-9_]+:[a-z0-9_]+$/.exec(r.record);
+      checks.push([`recording rule ${r.record}: level:metric:operations`, !!m, r.record]);
     }
   }
   return { sm, rules };
 }
 
-function runChecks(objs, baseCfg, withMonitoring) {
+// prometheus-adapter rule ConfigMap + HPA (k8s/components/autoscaling)
+function autoscalingChecks(objs, dep, checks) {
+  const hpas = byKind(objs, "HorizontalPodAutoscaler");
+  checks.push(["exactly one HorizontalPodAutoscaler (autoscaling/v2)", hpas.length === 1 && hpas[0].apiVersion === "autoscaling/v2", `found ${hpas.map((h) => h.apiVersion)}`]);
+  const cms = byKind(objs, "ConfigMap").filter((o) => typeof o.data?.["config.yaml"] === "string");
+  checks.push(["exactly one prometheus-adapter ConfigMap (data config.yaml)", cms.length === 1, `found ${cms.length}`]);
+  if (hpas.length !== 1 || cms.length !== 1) return null;
+  const h = hpas[0].spec ?? {};
+  let cfg = null;
+  try {
+    cfg = parseYaml(cms[0].data["config.yaml"]);
+  } catch (e) {
+    checks.push(["adapter config.yaml parses", false, String(e)]);
+    return null;
+  }
+  const rules = cfg?.rules ?? [];
+  checks.push(["adapter config: one rule under `rules`", Array.isArray(rules) && rules.length === 1, JSON.stringify(cfg).slice(0, 200)]);
+  const r = rules[0] ?? {};
+  const known = ["seriesQuery", "seriesFilters", "resources", "name", "metricsQuery"];
+  const unknownKeys = Object.keys(r).filter((k) => !known.includes(k));
+  checks.push(["adapter rule: only the adapter's fields (seriesQuery, seriesFilters, resources, name, metricsQuery)", unknownKeys.length === 0, unknownKeys.join(",")]);
+  const series = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{(.*)\}$/.exec(r.seriesQuery ?? "");
+  checks.push(["adapter seriesQuery: the in-flight gauge, with namespace and pod labels", series?.[1] === "llama_stack_concurrent_requests" && /namespace!=""/.test(series[2]) && /pod!=""/.test(series[2]), r.seriesQuery]);
+  const ov = r.resources?.overrides ?? {};
+  checks.push(["adapter resources.overrides: namespace -> namespace, pod -> pod", ov.namespace?.resource === "namespace" && ov.pod?.resource === "pod" && Object.keys(r.resources ?? {}).join() === "overrides", JSON.stringify(r.resources)]);
+  let nameOk = false;
+  try {
+    nameOk = !!r.name?.as && new RegExp(r.name.matches).test(series?.[1] ?? "") && /^[a-z_][a-z0-9_]*$/.test(r.name.as);
+  } catch {
+    nameOk = false;
+  }
+  checks.push([`adapter name: matches the series, as "${r.name?.as}"`, nameOk, JSON.stringify(r.name)]);
+  const mq = r.metricsQuery ?? "";
+  checks.push(["adapter metricsQuery uses <<.Series>>, <<.LabelMatchers>> and sums by <<.GroupBy>>", /<<\.Series>>\{<<\.LabelMatchers>>\}/.test(mq) && /sum by \(<<\.GroupBy>>\)/.test(mq), mq]);
+  checks.push([
+    "HPA scales the Deployment",
+    h.scaleTargetRef?.kind === "Deployment" && h.scaleTargetRef?.apiVersion === "apps/v1" && h.scaleTargetRef?.name === dep?.d?.metadata?.name,
+    JSON.stringify(h.scaleTargetRef),
+  ]);
+  checks.push(["HPA minReplicas >= 2, maxReplicas > minReplicas", h.minReplicas >= 2 && h.maxReplicas > h.minReplicas, `${h.minReplicas}..${h.maxReplicas}`]);
+  const pods = (h.metrics ?? []).filter((m) => m.type === "Pods");
+  const podsM = pods[0]?.pods;
+  checks.push([`HPA Pods metric name = the adapter rule's name.as (${r.name?.as})`, pods.length === 1 && podsM?.metric?.name === r.name?.as, JSON.stringify(pods)]);
+  checks.push(["HPA Pods metric target: AverageValue 8", podsM?.target?.type === "AverageValue" && String(podsM?.target?.averageValue) === "8", JSON.stringify(podsM?.target)]);
+  const cpu = (h.metrics ?? []).find((m) => m.type === "Resource" && m.resource?.name === "cpu");
+  checks.push(["HPA second metric: CPU utilization", !!cpu && cpu.resource.target?.type === "Utilization" && cpu.resource.target.averageUtilization > 0 && (h.metrics ?? []).length === 2, JSON.stringify(h.metrics)]);
+  const cpuRequest = dep?.ctr?.resources?.requests?.cpu;
+  checks.push(["CPU utilization has a base: the container requests CPU", !!cpuRequest, JSON.stringify(dep?.ctr?.resources)]);
+  const sd = h.behavior?.scaleDown?.stabilizationWindowSeconds;
+  checks.push(["HPA behavior: scale-down stabilization window (60s..3600s)", typeof sd === "number" && sd >= 60 && sd <= 3600, `scaleDown=${JSON.stringify(h.behavior?.scaleDown)}`]);
+  return {
+    hpa: hpas[0],
+    adapter: { seriesQuery: r.seriesQuery, metric: series?.[1], metricsQuery: mq, as: r.name?.as, overrides: ov, configMap: cms[0].metadata?.name },
+    hpaMetric: podsM?.metric?.name,
+    target: Number(podsM?.target?.averageValue),
+  };
+}
+
+function runChecks(objs, baseCfg, withMonitoring, withAutoscaling = false) {
   const checks = [];
   // the ConfigMap named by APP_CONFIG is the overlay
   const dep0 = byKind(objs, "Deployment")[0];
@@ -492,12 +589,21 @@ function runChecks(objs, baseCfg, withMonitoring) {
   const dashboard = dashboardChecks(objs, checks);
   let mon = null;
   const crdKinds = objs.filter((o) => o.apiVersion?.startsWith("monitoring.coreos.com/"));
+  let autoscaling = null;
+  if (withAutoscaling) autoscaling = autoscalingChecks(objs, dep, checks);
+  else checks.push(["no HorizontalPodAutoscaler (only in the autoscaling overlay)", byKind(objs, "HorizontalPodAutoscaler").length === 0, ""]);
   if (withMonitoring) {
     mon = monitoringChecks(objs, c, dep, svc, checks);
+    if (dashboard && mon.rules) {
+      const records = new Set(mon.rules.groups.flatMap((g) => g.rules ?? []).filter((r) => r.record).map((r) => r.record));
+      const used = [...new Set(dashboard.exprs.flatMap((x) => x.expr.match(/\b[a-z_]+:[a-z0-9_]+:[a-z0-9_]+\b/g) ?? []))];
+      const missing = used.filter((n) => !records.has(n));
+      checks.push([`dashboard: every recorded metric it reads (${used.length}) is a recording rule`, used.length > 0 && missing.length === 0, `missing: ${missing.join(", ")}`]);
+    }
   } else {
     checks.push(["base has no Prometheus Operator objects (applies without the CRDs)", crdKinds.length === 0, crdKinds.map(objName).join(",")]);
   }
-  return { checks, contract: c, dep, svc, dashboard, mon, overlayText };
+  return { checks, contract: c, dep, svc, dashboard, mon, autoscaling, overlayText };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -551,7 +657,7 @@ for (const r of renders) {
       u.unknown.map((f) => `unknown field ${f}`).join("\n"),
     );
   }
-  const res = runChecks(objs, baseCfg, withMonitoring);
+  const res = runChecks(objs, baseCfg, withMonitoring, r.name === "autoscaling");
   for (const [what, ok, detail] of res.checks) report(ok, `${r.name}: ${what}`, ok ? "" : detail);
   results[r.name] = { objs, ...res };
 }
@@ -615,15 +721,56 @@ if (selfTest) {
       ["ServiceMonitor scraping port http", (o) => { o.find((x) => x.kind === "ServiceMonitor").spec.endpoints[0].port = "http"; }],
       ["ServiceMonitor path /metrics", (o) => { o.find((x) => x.kind === "ServiceMonitor").spec.endpoints[0].path = "/metrics"; }],
       ["typo'd ServiceMonitor endpoint field (intervall)", (o) => { o.find((x) => x.kind === "ServiceMonitor").spec.endpoints[0].intervall = "5s"; }],
-      ["alert without severity", (o) => { delete o.find((x) => x.kind === "PrometheusRule").spec.groups[0].rules[0].labels.severity; }],
+      ["alert without severity", (o) => {
+        const a = o.filter((x) => x.kind === "PrometheusRule").flatMap((x) => x.spec.groups).flatMap((g) => g.rules).find((r) => r.alert);
+        delete a.labels.severity;
+      }],
+      ["SLO alert without its slo label", (o) => {
+        const a = o.filter((x) => x.kind === "PrometheusRule").flatMap((x) => x.spec.groups).flatMap((g) => g.rules).find((r) => r.alert?.includes("BudgetBurn"));
+        delete a.labels.slo;
+      }],
+      ["a burn-rate alert missing (RequestMetricsLatencyBudgetBurn3d6h)", (o) => {
+        for (const g of o.find((x) => x.metadata?.name === "request-metrics-slo").spec.groups) g.rules = g.rules.filter((r) => r.alert !== "RequestMetricsLatencyBudgetBurn3d6h");
+      }],
+      ["dashboard reads a recording rule that does not exist", (o) => {
+        const cm = o.find((x) => x.kind === "ConfigMap" && x.metadata?.labels?.grafana_dashboard === "1");
+        const k = Object.keys(cm.data).find((x) => x.endsWith(".json"));
+        cm.data[k] = cm.data[k].replaceAll("namespace_api:llama_stack_requests:rate5m", "namespace_api:llama_stack_request:rate5m");
+      }],
       ["typo'd PrometheusRule field (anotations)", (o) => {
-        const r = o.find((x) => x.kind === "PrometheusRule").spec.groups[0].rules[0];
+        const r = o.filter((x) => x.kind === "PrometheusRule").flatMap((x) => x.spec.groups).flatMap((g) => g.rules).find((x) => x.alert);
         r.anotations = r.annotations;
       }],
     );
   }
-  for (const [what, breakIt] of cases) {
-    const objs = clone();
+  const runs = cases.map(([w, b]) => [w, b, clone, false]);
+  if (results.autoscaling) {
+    const src2 = results.autoscaling.objs;
+    const clone2 = () => JSON.parse(JSON.stringify(src2));
+    const hpaOf = (o) => o.find((x) => x.kind === "HorizontalPodAutoscaler").spec;
+    const adapterCm = (o) => o.find((x) => x.kind === "ConfigMap" && x.data?.["config.yaml"]);
+    const editAdapter = (o, fn) => {
+      const cm = adapterCm(o);
+      const cfg = parseYaml(cm.data["config.yaml"]);
+      fn(cfg.rules[0]);
+      cm.data["config.yaml"] = toYaml(cfg);
+    };
+    for (const [w, b] of [
+      ["HPA Pods metric name differs from the adapter's name.as", (o) => { hpaOf(o).metrics.find((m) => m.type === "Pods").pods.metric.name = "llama_stack_concurrent_requests"; }],
+      ["adapter name.as renamed (HPA unchanged)", (o) => editAdapter(o, (r) => { r.name.as = "in_flight"; })],
+      ["adapter metricsQuery without <<.LabelMatchers>>", (o) => editAdapter(o, (r) => { r.metricsQuery = "sum by (<<.GroupBy>>) (<<.Series>>)"; })],
+      ["adapter resources without the pod override", (o) => editAdapter(o, (r) => { delete r.resources.overrides.pod; })],
+      ["adapter rule with a typo'd field (metricQuery)", (o) => editAdapter(o, (r) => { r.metricQuery = r.metricsQuery; delete r.metricsQuery; })],
+      ["HPA target averageValue 80", (o) => { hpaOf(o).metrics.find((m) => m.type === "Pods").pods.target.averageValue = "80"; }],
+      ["HPA without the scale-down stabilization window", (o) => { delete hpaOf(o).behavior.scaleDown.stabilizationWindowSeconds; }],
+      ["HPA without the CPU metric", (o) => { hpaOf(o).metrics = hpaOf(o).metrics.filter((m) => m.type !== "Resource"); }],
+      ["HPA scaling another Deployment", (o) => { hpaOf(o).scaleTargetRef.name = "other"; }],
+      ["Deployment keeps replicas next to the HPA", (o) => { depOf(o).spec.replicas = 2; }],
+      ["typo'd HPA field (stabilisationWindowSeconds)", (o) => { hpaOf(o).behavior.scaleDown.stabilisationWindowSeconds = 300; }],
+    ]) runs.push([`autoscaling: ${w}`, b, clone2, true]);
+  }
+  for (const [what, breakIt, cloneIt, asg] of runs) {
+    const objs = cloneIt();
     try {
       breakIt(objs);
     } catch (e) {
@@ -631,7 +778,7 @@ if (selfTest) {
       continue;
     }
     const v = await validateObjects(objs);
-    const res = runChecks(objs, baseCfg, withMonitoring);
+    const res = runChecks(objs, baseCfg, withMonitoring, asg);
     const bad = res.checks.filter(([, ok]) => !ok).map(([w]) => w);
     const caught = [...v.problems, ...bad];
     report(caught.length > 0, `self-test: ${what} -> rejected`, caught.length ? "" : "NOT detected");
@@ -669,6 +816,10 @@ if (factsOut) {
     appConfigOverlay: r?.overlayText,
     dashboardExprs: r?.dashboard?.exprs ?? [],
     alerts: (r?.mon?.rules?.groups ?? []).flatMap((g) => g.rules ?? []).filter((x) => x.alert).map((x) => ({ alert: x.alert, expr: x.expr })),
+    records: (r?.mon?.rules?.groups ?? []).flatMap((g) => g.rules ?? []).filter((x) => x.record).map((x) => ({ record: x.record, labels: x.labels ?? {}, expr: x.expr })),
+    autoscaling: results.autoscaling?.autoscaling
+      ? { adapter: results.autoscaling.autoscaling.adapter, hpaMetric: results.autoscaling.autoscaling.hpaMetric, target: results.autoscaling.autoscaling.target }
+      : null,
   };
   fs.mkdirSync(path.dirname(factsOut), { recursive: true });
   fs.writeFileSync(factsOut, JSON.stringify(facts, null, 2) + "\n");
