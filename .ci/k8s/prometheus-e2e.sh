@@ -88,7 +88,9 @@ wait_for() {
 # ---------------------------------------------------------------- three replicas, with the ConfigMap's app.yaml
 for r in "${REPLICAS[@]}"; do
   read -r name api admin pod <<< "$r"
-  APP_CONFIG="$WORK/app.yaml" "$JAVA" \
+  # E2E_SERVICE_OPTS: further -D settings for every replica (the proof turns the opt-in labels on with it).
+  # shellcheck disable=SC2086
+  APP_CONFIG="$WORK/app.yaml" "$JAVA" ${E2E_SERVICE_OPTS:-} \
     -Dserver.host=127.0.0.1 "-Dserver.port=$api" \
     "-Dserver.sockets.$ADMIN_INDEX.host=127.0.0.1" "-Dserver.sockets.$ADMIN_INDEX.port=$admin" \
     -jar "$JAR" > "$WORK/service-$name.log" 2>&1 &
@@ -159,6 +161,18 @@ node -e '
   "$(IFS=';'; echo "${REPLICAS[*]}")" > "$WORK/replicas.json"
 node "$HERE/e2e-assert.mjs" --prometheus "http://127.0.0.1:$PROM_PORT" --facts "$FACTS" \
   --replicas "$WORK/replicas.json" --work "$WORK" --job "$JOB" --namespace "$NAMESPACE" --in-flight 10
+
+# ---------------------------------------------------------------- the labels the replicas carry
+# api and status only by default; the opt-in ones (method, route, outcome) when E2E_SERVICE_OPTS turns them on.
+read -r _ _ admin_b _ <<< "${REPLICAS[1]}"
+scrape=$(curl -sf --max-time 5 "http://127.0.0.1:$admin_b$METRICS_PATH" -H 'Accept: text/plain')
+if grep -q 'llama_stack_requests_total{.*method=".*outcome=".*route="' <<< "$scrape"; then labels_on=1; else labels_on=0; fi
+if [[ ${E2E_SERVICE_OPTS:-} == *labels* ]] && ((labels_on == 0)); then
+  echo "e2e: E2E_SERVICE_OPTS asks for the opt-in labels, but the scrape does not carry them" >&2; exit 1
+elif [[ ${E2E_SERVICE_OPTS:-} != *labels* ]] && ((labels_on == 1)); then
+  echo "e2e: the default scrape carries opt-in labels" >&2; exit 1
+fi
+echo "e2e: the replicas carry $( ((labels_on)) && echo 'method, route and outcome too' || echo 'api and status only')"
 
 # ---------------------------------------------------------------- the target-down alert on a real outage
 read -r name api admin pod <<< "${REPLICAS[0]}"

@@ -8,7 +8,7 @@
 //   node .ci/k8s/slo-rules.mjs --check         # exit 1 if the committed file differs from what slo.yaml gives
 //   node .ci/k8s/slo-rules.mjs --config F --out F [--app-yaml F --app-overlay F] [--stdout]
 //
-// The latency threshold must be a bucket bound of request-metrics.buckets (the root app.yaml merged with
+// The latency threshold must be a bucket bound of server.features.request-metrics.buckets (the root app.yaml merged with
 // the ConfigMap overlay k8s/base/config/app.yaml): the SLI reads the bucket with le="<threshold>", and a
 // bound that is not a bucket would silently match no series. Errors exit 2 with a message.
 import fs from "node:fs";
@@ -60,11 +60,20 @@ export function leLabel(x) {
 const round12 = (x) => Number(x.toPrecision(12));
 const pct = (x) => `${round12(x * 100)}%`;
 
+// The buckets when no app.yaml sets server.features.request-metrics.buckets: the default, declared once, in
+// RequestMetricsConfig.DEFAULT_BUCKETS_SECONDS (read from the source, so that it is not declared a second time here).
+function defaultBuckets() {
+  const source = path.join(ROOT, "src/main/java/io/requestmetrics/metrics/RequestMetricsConfig.java");
+  const match = /DEFAULT_BUCKETS_SECONDS\s*=\s*List\.of\(([^)]*)\)/.exec(fs.readFileSync(source, "utf8"));
+  if (!match) die(`${source}: no DEFAULT_BUCKETS_SECONDS = List.of(...) to read the default buckets from`);
+  return match[1].split(",").map((b) => Number(b.trim()));
+}
+
 export function loadConfig(configFile, appYaml, appOverlay) {
   const cfg = parse(fs.readFileSync(configFile, "utf8")) ?? {};
   const slos = cfg.slos ?? {};
   const app = merge(parse(fs.readFileSync(appYaml, "utf8")) ?? {}, appOverlay ? parse(fs.readFileSync(appOverlay, "utf8")) ?? {} : {});
-  const buckets = app?.["request-metrics"]?.buckets;
+  const buckets = app?.server?.features?.["request-metrics"]?.buckets ?? defaultBuckets();
   const unknown = Object.keys(slos).filter((k) => !["availability", "latency"].includes(k));
   if (unknown.length) die(`${configFile}: unknown SLO ${unknown.join(", ")} (availability, latency)`);
   const out = {};
@@ -81,9 +90,9 @@ export function loadConfig(configFile, appYaml, appOverlay) {
     const o = { name, slo: `request-metrics-${name}`, objective: round12(objective / 100), budget };
     if (name === "latency") {
       const th = Number(s.threshold_seconds);
-      if (!Array.isArray(buckets)) die(`${appYaml}: request-metrics.buckets is not a list`);
+      if (!Array.isArray(buckets)) die(`${appYaml}: server.features.request-metrics.buckets is not a list`);
       if (!buckets.map(Number).includes(th)) {
-        die(`${configFile}: slos.latency.threshold_seconds ${s.threshold_seconds} is not one of the configured buckets request-metrics.buckets [${buckets.join(", ")}] (${appYaml}${appOverlay ? ` + ${appOverlay}` : ""}); the SLI needs the bucket le="${th}"`);
+        die(`${configFile}: slos.latency.threshold_seconds ${s.threshold_seconds} is not one of the configured buckets server.features.request-metrics.buckets [${buckets.join(", ")}] (${appYaml}${appOverlay ? ` + ${appOverlay}` : ""}); the SLI needs the bucket le="${th}"`);
       }
       o.threshold = th;
       o.le = leLabel(th);
