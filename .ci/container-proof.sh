@@ -371,8 +371,8 @@ run_hardened() {
     podman run -d --name "$name" \
         --read-only --tmpfs /tmp:rw,nosuid,nodev,size=64m \
         --user "$RUN_UID:$RUN_UID" --cap-drop=ALL --security-opt=no-new-privileges --memory=512m \
-        -p "127.0.0.1:$API_PORT:8080" -p "127.0.0.1:$ADMIN_PORT:8081" "$@" "$IMAGE" >/dev/null \
-        || fail "podman run $name failed"
+        -p "127.0.0.1:$API_PORT:8080" -p "127.0.0.1:$ADMIN_PORT:8081" "$@" "$IMAGE" >"$WORK/run.out" 2>&1 \
+        || fail "podman run $name failed: $(tail -3 "$WORK/run.out")"
 }
 ready_code() { curl -s --max-time 1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ADMIN_PORT/observe/health/ready" 2>/dev/null || true; }
 # measure MODE -> sets M_MS (start to ready) and M_KB (RSS): from the container's start (runtime's StartedAt) to the first 200 of
@@ -398,6 +398,7 @@ measure() {
 median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : int((v[NR/2]+v[NR/2+1])/2)}'; }
 log "start-up figures: $STARTS starts with the AOT cache and $STARTS without, alternating"
 with=(); without=(); rss_with=(); rss_without=()
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for i in $(seq 1 "$STARTS"); do
     measure auto; with+=("$M_MS"); rss_with+=("$M_KB")
     measure off; without+=("$M_MS"); rss_without+=("$M_KB")
@@ -418,11 +419,18 @@ printf 'container-proof figures: start to ready (median of %d): %d ms with the A
     "$STARTS" "$med_with" "$med_without" "$speedup"
 printf ' RSS at ready: %d MB with, %d MB without; image %d MB (JRE %d MB, AOT cache %d MB)\n' \
     "$rss_with_mb" "$rss_without_mb" "$image_mb" "$jre_mb" "$aot_mb"
+log "load average during the measurement: $load_before (before), $(cut -d' ' -f1-3 /proc/loadavg) (after); the machine is shared"
+# A missed target fails the proof at the end, after the remaining checks have run.
+TARGETS_MISSED=()
 awk -v a="$med_without" -v b="$med_with" 'BEGIN {exit !(a >= 2 * b)}' \
-    || fail "start with the cache ($med_with ms) is not 2x faster than without ($med_without ms)"
-(( med_with <= 1200 )) || fail "start to ready with the cache is $med_with ms, target <= 1200 ms"
-(( rss_with_mb <= 120 )) || fail "RSS at ready with the cache is $rss_with_mb MB, target <= 120 MB"
-pass "start-up targets met: ${med_with} ms with the cache (<= 1200), ${speedup}x faster than ${med_without} ms (>= 2x), RSS ${rss_with_mb} MB (<= 120)"
+    || TARGETS_MISSED+=("start with the cache ($med_with ms) is not 2x faster than without ($med_without ms)")
+(( med_with <= 1200 )) || TARGETS_MISSED+=("start to ready with the cache is $med_with ms, target <= 1200 ms")
+(( rss_with_mb <= 120 )) || TARGETS_MISSED+=("RSS at ready with the cache is $rss_with_mb MB, target <= 120 MB")
+if [[ ${#TARGETS_MISSED[@]} == 0 ]]; then
+    pass "start-up targets met: ${med_with} ms with the cache (<= 1200), ${speedup}x faster than ${med_without} ms (>= 2x), RSS ${rss_with_mb} MB (<= 120)"
+else
+    log "start-up target(s) missed (the proof fails at the end): ${TARGETS_MISSED[*]}"
+fi
 
 # A stale or missing cache costs speed, never the start: one line says so.
 stale_check() {
@@ -440,9 +448,9 @@ stale_check() {
     [[ $lines == 1 && -n $line ]] || fail "$what: expected one line about the AOT cache, got $lines"
     pass "$what: ready, one line: $line"
 }
-mkdir -p "$WORK/empty"
 stale_check "stale cache (stamp of another jar/JVM)" -v /dev/null:/app/request-metrics.aot.stamp:ro
-stale_check "missing cache" -v "$WORK/empty:/app/request-metrics.aot:ro"
+# /dev/null over the cache: no longer a regular file, as if it were missing.
+stale_check "missing cache" -v /dev/null:/app/request-metrics.aot:ro
 
 # ---------------------------------------------------------------------------
 # 7. Graceful stop on the container: .ci/drain/DrainProbe.java (hey load + 20 slow NDJSON streams, SIGTERM to
@@ -471,5 +479,6 @@ drain_ms=$(( finished_ms - $(cat "$WORK/drain/sigterm-epoch-ms") ))
     || fail "graceful stop on the container: exit code $drain_exit, ${drain_ms} ms after SIGTERM (expected 143 or 0 within $(( GRACE_S + 1 )) s)"
 pass "graceful stop on the container: probe passed; exit code $drain_exit ${drain_ms} ms after SIGTERM (limit $(( GRACE_S + 1 )) s)"
 
+(( ${#TARGETS_MISSED[@]} == 0 )) || fail "start-up target(s) missed: ${TARGETS_MISSED[*]}"
 log "all checks passed in $(( $(date +%s) - START_TS ))s"
 printf 'container-proof: %d passed, 0 failed\n' "$PASSED"
