@@ -188,40 +188,25 @@ if ! podman image exists "$BASE_IMAGE"; then
         || { cat "$WORK/import.log" >&2; fail "podman import of the Debian rootfs failed"; }
 fi
 
-# make_standin IMAGE KIND: BASE_IMAGE + a JDK (build) or a jlink'd JRE (runtime).
+# make_standin IMAGE: BASE_IMAGE + the host JDK and Maven, like the maven:*-eclipse-temurin-* images.
 make_standin() {
-    local image=$1 kind=$2 mnt
+    local image=$1 mnt
     BUILDAH_CTR=$(buildah from --pull=never "$BASE_IMAGE") || fail "buildah from $BASE_IMAGE failed"
     mnt=$(buildah mount "$BUILDAH_CTR") || fail "buildah mount failed"
     mkdir -p "$mnt/opt/java"
-    if [[ $kind == build ]]; then
-        # -L: dereference symlinks (the JDK's cacerts and Debian Maven's lib/ are symlinks).
-        cp -rL --preserve=mode,timestamps "$JDK" "$mnt/opt/java/openjdk" || fail "copying the JDK failed"
-        cp -rL --preserve=mode,timestamps "$MAVEN_HOME_SRC" "$mnt/opt/maven" || fail "copying Maven failed"
-        buildah config --env JAVA_HOME=/opt/java/openjdk --env MAVEN_HOME=/opt/maven \
-            --env PATH=/opt/java/openjdk/bin:/opt/maven/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-            --workingdir / "$BUILDAH_CTR"
-    else
-        # A real JRE (no compiler, no jlink) made from the host JDK, like eclipse-temurin:*-jre.
-        local want=(java.se jdk.charsets jdk.crypto.ec jdk.crypto.cryptoki jdk.localedata jdk.management
-                    jdk.management.agent jdk.jfr jdk.naming.dns jdk.net jdk.unsupported jdk.zipfs jdk.httpserver jdk.jdwp.agent)
-        local have mods=() m
-        have=" $("$JDK/bin/java" --list-modules | sed 's/@.*//' | tr '\n' ' ') "
-        for m in "${want[@]}"; do [[ $have == *" $m "* ]] && mods+=("$m"); done
-        "$JDK/bin/jlink" --add-modules "$(IFS=,; echo "${mods[*]}")" --strip-debug --no-man-pages \
-            --no-header-files --output "$mnt/opt/java/openjdk" >"$WORK/jlink.log" 2>&1 \
-            || { cat "$WORK/jlink.log" >&2; fail "jlink of the stand-in JRE failed"; }
-        buildah config --env JAVA_HOME=/opt/java/openjdk \
-            --env PATH=/opt/java/openjdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-            --workingdir / "$BUILDAH_CTR"
-    fi
+    # -L: dereference symlinks (the JDK's cacerts and Debian Maven's lib/ are symlinks).
+    cp -rL --preserve=mode,timestamps "$JDK" "$mnt/opt/java/openjdk" || fail "copying the JDK failed"
+    cp -rL --preserve=mode,timestamps "$MAVEN_HOME_SRC" "$mnt/opt/maven" || fail "copying Maven failed"
+    buildah config --env JAVA_HOME=/opt/java/openjdk --env MAVEN_HOME=/opt/maven \
+        --env PATH=/opt/java/openjdk/bin:/opt/maven/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        --workingdir / "$BUILDAH_CTR"
     buildah umount "$BUILDAH_CTR" >/dev/null
     buildah commit --quiet --rm "$BUILDAH_CTR" "$image" >/dev/null || fail "buildah commit $image failed"
     BUILDAH_CTR=""
 }
 if ! podman image exists "$BUILD_IMAGE"; then
     log "making build stand-in $BUILD_IMAGE (Debian $SUITE + JDK $JDK_VERSION + Maven $MVN_VERSION)"
-    make_standin "$BUILD_IMAGE" build
+    make_standin "$BUILD_IMAGE"
 fi
 pass "stand-in base images ready: $BUILD_IMAGE, $RUNTIME_BASE"
 
