@@ -158,11 +158,17 @@ public final class GracefulShutdown implements Filter, HelidonShutdownHandler, W
     public void install(WebServer server) {
         this.server = server;
         installed = this;
-        // Readiness goes DOWN from a hook of its own, which the JVM starts together with Helidon's: it does not wait
-        // for Helidon's hook to take its lock, log and sort its handlers (tens of ms on a busy machine).
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("request-metrics-not-ready")
-                .unstarted(() -> draining = true));
-        io.helidon.Main.addShutdownHandler(this);
+        try {
+            // Readiness goes DOWN from a hook of its own, which the JVM starts together with Helidon's: it does not
+            // wait for Helidon's hook to take its lock, log and sort its handlers (tens of ms on a busy machine).
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("request-metrics-not-ready")
+                    .unstarted(() -> draining = true));
+            io.helidon.Main.addShutdownHandler(this);
+        } catch (IllegalStateException e) {
+            // SIGTERM (or System.exit) came during start-up: the JVM is already stopping; nothing is in flight.
+            draining = true;
+            log("stopping during start-up: no drain");
+        }
     }
 
     @Override
