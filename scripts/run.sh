@@ -18,7 +18,10 @@ case "${RUN_AOT:-auto}" in
   off) exec "${java_cmd[@]}" -jar target/request-metrics.jar ;;
   *) echo "error: RUN_AOT='${RUN_AOT}' must be auto or off" >&2; exit 2 ;;
 esac
-if [ "$(java_major "$JAVA_HOME")" -lt 25 ] 2>/dev/null; then
+# The JDK's release file says its version without starting a JVM (java_major would start one: ~0.2 s).
+major=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$JAVA_HOME/release" 2>/dev/null || true)
+[ -n "$major" ] || major=$(java_major "$JAVA_HOME")
+if [ "$major" -lt 25 ] 2>/dev/null; then
   exec "${java_cmd[@]}" -jar target/request-metrics.jar
 fi
 
