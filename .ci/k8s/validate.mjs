@@ -558,6 +558,36 @@ function autoscalingChecks(objs, dep, checks) {
   };
 }
 
+// Graceful stop (docs/KUBERNETES.md, "Stopping: the timeline"): the preStop sleep, then SIGTERM, then a drain of at
+// most server.shutdown-grace-period (the final-scrape window lies inside it) and an exit within 1 s more must all
+// fit in terminationGracePeriodSeconds, else the kubelet SIGKILLs requests mid-drain. And the readiness probe must
+// see the 503 (periodSeconds x failureThreshold) before the drain can run out.
+function isoSeconds(text) {
+  const m = /^PT(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?$/.exec(String(text ?? "").trim());
+  if (!m || (!m[1] && !m[2] && !m[3])) return NaN;
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+function drainBudgetChecks(dep, cfg, checks) {
+  const pod = dep?.spec?.template?.spec ?? {};
+  const ctr = pod.containers?.[0] ?? {};
+  const preStop = ctr.lifecycle?.preStop?.sleep?.seconds ?? 0;
+  const termination = pod.terminationGracePeriodSeconds ?? 30;
+  const drain = isoSeconds(cfg.server?.["shutdown-grace-period"] ?? "PT15S");
+  const exitMargin = 1;
+  checks.push([
+    `graceful stop: preStop ${preStop}s + drain (shutdown-grace-period) ${drain}s + exit ${exitMargin}s < terminationGracePeriodSeconds ${termination}s`,
+    Number.isFinite(drain) && preStop + drain + exitMargin < termination,
+    `server.shutdown-grace-period=${cfg.server?.["shutdown-grace-period"]}`,
+  ]);
+  const rp = ctr.readinessProbe ?? {};
+  const unready = (rp.periodSeconds ?? 10) * (rp.failureThreshold ?? 3);
+  checks.push([
+    `graceful stop: readiness periodSeconds x failureThreshold (${unready}s) <= drain (${drain}s)`,
+    Number.isFinite(drain) && unready <= drain,
+    JSON.stringify(rp),
+  ]);
+}
+
 function runChecks(objs, baseCfg, withMonitoring, withAutoscaling = false) {
   const checks = [];
   // the ConfigMap named by APP_CONFIG is the overlay
@@ -583,6 +613,7 @@ function runChecks(objs, baseCfg, withMonitoring, withAutoscaling = false) {
     JSON.stringify(c),
   ]);
   const dep = deploymentChecks(objs, c, checks);
+  drainBudgetChecks(dep0, cfg, checks);
   const svc = serviceChecks(objs, c, dep, checks);
   networkPolicyChecks(objs, c, dep, checks);
   pdbChecks(objs, dep, checks);
@@ -710,6 +741,12 @@ if (selfTest) {
     ["NetworkPolicy admin port open to all", (o) => {
       const np = o.find((x) => x.kind === "NetworkPolicy");
       np.spec.ingress.forEach((r) => delete r.from);
+    }],
+    ["shutdown-grace-period PT30S: preStop + drain exceed terminationGracePeriodSeconds", (o) => {
+      const cm = o.find((x) => x.kind === "ConfigMap" && x.data?.["app.yaml"]);
+      const cfg = parseYaml(cm.data["app.yaml"]);
+      cfg.server["shutdown-grace-period"] = "PT30S";
+      cm.data["app.yaml"] = toYaml(cfg);
     }],
     ["Service without the admin port", (o) => {
       const s = o.find((x) => x.kind === "Service");

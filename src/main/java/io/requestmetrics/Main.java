@@ -31,6 +31,7 @@ import io.requestmetrics.api.VersionService;
 import io.requestmetrics.config.ConfigValues;
 import io.requestmetrics.config.ServerConfigCheck;
 import io.requestmetrics.edge.Http1Edge;
+import io.requestmetrics.lifecycle.GracefulShutdown;
 import io.requestmetrics.metrics.RequestMetricsConfig;
 
 /**
@@ -68,16 +69,22 @@ public final class Main {
     private static void start() {
         Config config = config();
         Services.set(Config.class, config);
+        GracefulShutdown shutdown = GracefulShutdown.create(config);
 
         WebServerConfig.Builder server = WebServer.builder();
         setUpServer(server, config);
         WebServer webServer = server
-                .routing(routing -> routing(routing, config, List.of()))
+                .shutdownHook(false) // GracefulShutdown stops the server on SIGTERM
+                .routing(routing -> {
+                    routing(routing, config, List.of());
+                    routing.addFilter(shutdown); // last, so innermost: see GracefulShutdown
+                })
                 .build();
         SocketCheck.unavailable(webServer.prototype()).ifPresent(problem -> {
             throw new CannotListenException(problem);
         });
         listen(webServer);
+        shutdown.install(webServer);
 
         System.getLogger(Main.class.getName()).log(System.Logger.Level.INFO,
                 "request-metrics is up: API on :" + webServer.port() + ", metrics and health on :"

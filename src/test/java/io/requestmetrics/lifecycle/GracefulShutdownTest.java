@@ -1,0 +1,91 @@
+package io.requestmetrics.lifecycle;
+
+import java.time.Duration;
+import java.util.Map;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+
+import io.requestmetrics.testing.TestServers;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class GracefulShutdownTest {
+
+    private static Config config(Map<String, String> values) {
+        return Config.just(ConfigSources.create(values));
+    }
+
+    @Test
+    void missingKeysTakeTheDocumentedDefaults() {
+        GracefulShutdown shutdown = GracefulShutdown.create(config(Map.of()));
+
+        assertThat(shutdown.gracePeriod(), is(Duration.ofSeconds(15)));
+        assertThat(shutdown.finalScrapeWindow(), is(Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void appYamlHoldsTheDefaults() {
+        GracefulShutdown shutdown = GracefulShutdown.create(TestServers.config());
+
+        assertThat(shutdown.gracePeriod(), is(GracefulShutdown.DEFAULT_GRACE_PERIOD));
+        assertThat(shutdown.finalScrapeWindow(), is(GracefulShutdown.DEFAULT_FINAL_SCRAPE_WINDOW));
+    }
+
+    @Test
+    void validValuesAreRead() {
+        GracefulShutdown shutdown = GracefulShutdown.create(config(Map.of(
+                "server.shutdown-grace-period", "PT2.5S",
+                "lifecycle.final-scrape-window", "PT0S")));
+
+        assertThat(shutdown.gracePeriod(), is(Duration.ofMillis(2500)));
+        assertThat(shutdown.finalScrapeWindow(), is(Duration.ZERO));
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "server.shutdown-grace-period, 15s",
+            "server.shutdown-grace-period, PT-1S",
+            "server.shutdown-grace-period, PT2H",
+            "server.shutdown-grace-period, ''",
+            "lifecycle.final-scrape-window, 1",
+            "lifecycle.final-scrape-window, PT31S",
+    })
+    void badValuesNameTheKey(String key, String value) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GracefulShutdown.create(config(Map.of(key, value))));
+
+        assertThat(e.getMessage(), startsWith(key + ": "));
+    }
+
+    @Test
+    void readinessIsUpUntilDrainingStarts() {
+        var check = GracefulShutdown.readinessCheck();
+
+        assertThat(check.type(), is(HealthCheckType.READINESS));
+        assertThat(check.call().status(), is(HealthCheckResponse.Status.UP));
+    }
+
+    @Test
+    void drainWithNothingInFlightEndsAfterTheScrapeWindow() {
+        GracefulShutdown shutdown = GracefulShutdown.create(config(Map.of(
+                "server.shutdown-grace-period", "PT5S",
+                "lifecycle.final-scrape-window", "PT0.2S")));
+        long start = System.nanoTime();
+
+        shutdown.drain(System::nanoTime);
+
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertThat(shutdown.draining(), is(true));
+        assertThat("took " + tookMs + " ms", tookMs >= 190 && tookMs < 2000, is(true));
+    }
+}
