@@ -74,7 +74,7 @@ class SecurityTest {
 
     @Test
     void observeEndpointsAreOnlyOnTheAdminSocketAndCreateNoApiLabel() throws IOException {
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
         List<String> paths = List.of("/observe", "/observe/", "/observe/metrics", "/observe/metrics/application",
                                      "/observe/health", "/observe/health/live", "/observe/health/ready", "/observe/info",
                                      "/observe/config", "/observe/log", "/v1/../observe/metrics", "/observe%2Fmetrics",
@@ -107,7 +107,7 @@ class SecurityTest {
 
     @Test
     void noRequestDataReachesAnyMetric() throws IOException {
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
         byte[] body = ("{\"model_id\":\"" + MARKER + "-body\",\"provider_id\":\"" + MARKER + "-provider\","
                 + "\"metadata\":{\"" + MARKER + "\":\"" + MARKER + "\"}}").getBytes(StandardCharsets.UTF_8);
         List<byte[]> requests = List.of(
@@ -211,7 +211,7 @@ class SecurityTest {
         capture.setLevel(Level.ALL);
         Logger root = Logger.getLogger("");
         root.addHandler(capture);
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
         try {
             String body = MARKER + "-body";
             String json = "{\"model_id\":\"" + body + "1\",\"provider_id\":\"" + body + "\"}";

@@ -71,7 +71,7 @@ class TruncatedBodyTest {
         String api = path.substring("/v1/".length());
         String[] aborted = {"api", api, "status", "499"};
         String storeBefore = Http.get(this.api, path).body();
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
         List<LogRecord> warnings = new ArrayList<>();
         Handler capture = new Handler() {
             @Override

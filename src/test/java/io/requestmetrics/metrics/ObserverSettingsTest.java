@@ -57,7 +57,7 @@ class ObserverSettingsTest {
 
     @Test
     void ourMetersStayInTheScrapeWithHelidonsKpiMetersOn() {
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
         assertThat(before.labelValues("llama_stack_concurrent_requests", "api"),
                    is(Set.of("datasets", "health", "inspect", "models", "unknown", "version")));
         String[] health200 = {"api", "health", "status", "200"};

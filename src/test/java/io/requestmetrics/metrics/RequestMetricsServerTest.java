@@ -93,7 +93,7 @@ class RequestMetricsServerTest {
                 new Call("DELETE", "/v1/health", null, "health", "405"),
                 new Call("GET", "/v1/faults/throw", null, "faults", "500"),
                 new Call("GET", "/v1/faults/bad-request", null, "faults", "400"));
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
 
         for (Call call : calls) {
             for (int i = 0; i < n; i++) {
@@ -127,7 +127,7 @@ class RequestMetricsServerTest {
         for (int i = 0; i < 1000; i++) {
             paths.add(randomUnroutedPath(random));
         }
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
         double unknownBefore = before.value(REQUESTS, "api", "unknown");
         Map<String, Double> knownBefore = countsByApi(before);
 
@@ -152,7 +152,7 @@ class RequestMetricsServerTest {
 
     @Test
     void excludedPathsAndScrapesAreNotCounted() {
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
         double totalBefore = before.value(REQUESTS);
         for (String path : List.of("/observe", "/observe/metrics", "/observe/health", "/docs", "/docs/index.html",
                                    "/openapi", "/favicon.ico", "/static/app.js")) {
@@ -179,7 +179,7 @@ class RequestMetricsServerTest {
 
     @Test
     void handlerExceptionIsCounted500AndBadRequest400AndGaugeReturnsToZero() {
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
         HttpResponse<String> thrown = Http.get(api, "/v1/faults/throw");
         HttpResponse<String> badRequest = Http.get(api, "/v1/faults/bad-request");
 
@@ -199,7 +199,7 @@ class RequestMetricsServerTest {
     @Test
     void clientAbortDuringNdjsonStreamIsCounted499() throws IOException {
         createLargeDataset("abort-stream", 20, 1000);
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
         String[] aborted = {"api", "datasets", "status", "499"};
 
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", api.getPort())) {
@@ -226,7 +226,7 @@ class RequestMetricsServerTest {
         int k = 7;
         FAULTS.releaseHeld = new CountDownLatch(1);
         FAULTS.held.drainPermits();
-        double countBefore = Scrape.of(admin).value(REQUESTS, "api", "faults", "status", "200");
+        double countBefore = Scrape.settled(admin).value(REQUESTS, "api", "faults", "status", "200");
         List<CompletableFuture<HttpResponse<String>>> responses = IntStream.range(0, k)
                 .mapToObj(i -> CompletableFuture.supplyAsync(() -> Http.get(api, "/v1/faults/hold")))
                 .toList();
@@ -251,7 +251,7 @@ class RequestMetricsServerTest {
         FAULTS.releaseStream = new CountDownLatch(1);
         FAULTS.streamStarted.drainPermits();
         String[] labels = {"api", "faults", "status", "200"};
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
         CompletableFuture<HttpResponse<String>> response =
                 CompletableFuture.supplyAsync(() -> Http.get(api, "/v1/faults/stream"));
         long held;

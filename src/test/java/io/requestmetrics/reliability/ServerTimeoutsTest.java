@@ -76,7 +76,7 @@ class ServerTimeoutsTest {
     void handlerSlowerThanTheIdleConnectionTimeoutCompletesAndIsCounted200() throws Exception {
         FAULTS.releaseHeld = new CountDownLatch(1);
         FAULTS.held.drainPermits();
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
         RawHttp.Response response;
         try (Socket socket = RawHttp.connect(apiPort)) {
             socket.getOutputStream().write(RawHttp.get("/v1/faults/hold"));
@@ -98,7 +98,7 @@ class ServerTimeoutsTest {
 
     @Test
     void requestLineStalledBeyondTheIdleTimeoutIsDisconnectedAndNotCounted() throws Exception {
-        Scrape before = Scrape.of(admin);
+        Scrape before = Scrape.settled(admin);
         long start = System.nanoTime();
         byte[] answer;
         try (Socket socket = RawHttp.connect(apiPort)) {
