@@ -407,11 +407,17 @@ if (asg) {
     return Object.fromEntries(r.result.map((x) => [x.metric.slo.replace("request-metrics-", ""), Number(Number(x.value[1]).toFixed(4))]));
   };
   const want = ["RequestMetricsLatencyBudgetBurn1d2h", "RequestMetricsLatencyBudgetBurn3d6h", "RequestMetricsLatencyBudgetBurn6h30m"];
-  await poll(`${K} slow 499s: ${want.join(", ")} firing for api="datasets", nothing else (not the 14.4x, no availability alert)`, async () => {
+  // With every opt-in label on (the proof's second run), the same requests are spread over many more series, most of
+  // them born inside the alert windows, and rate() over a series born mid-window moves the ratio by a few points: it
+  // can cross 14.4%. Then the 14.4x alert may fire too; every other expectation holds.
+  const labelsOn = (process.env.E2E_SERVICE_OPTS ?? "").includes("labels");
+  const also = labelsOn ? ["RequestMetricsLatencyBudgetBurn1h5m"] : [];
+  await poll(`${K} slow 499s: ${want.join(", ")}${labelsOn ? " (and maybe the 14.4x)" : ""} firing for api="datasets", nothing else (${labelsOn ? "" : "not the 14.4x, "}no availability alert)`, async () => {
     const d = await api("/api/v1/alerts");
     const firing = d.alerts.filter((x) => x.state === "firing");
     const names = firing.map((x) => x.labels.alertname).sort();
-    const ok = JSON.stringify(names) === JSON.stringify(want) && firing.every((x) => x.labels.api === "datasets" && x.labels.slo === "request-metrics-latency" && x.labels.namespace === NS) && d.alerts.length === want.length;
+    const expected = names.filter((n) => !also.includes(n));
+    const ok = JSON.stringify(expected) === JSON.stringify(want) && firing.every((x) => x.labels.api === "datasets" && x.labels.slo === "request-metrics-latency" && x.labels.namespace === NS) && d.alerts.filter((x) => !also.includes(x.labels.alertname)).length === want.length;
     return { ok, detail: `datasets error ratios 5m ${JSON.stringify(await ratio("5m"))}, 1h ${JSON.stringify(await ratio("1h"))}; alerts ${JSON.stringify(d.alerts.map((x) => [x.labels.alertname, x.labels.api, x.state]))}` };
   });
   console.log(`  datasets error ratios: 5m ${JSON.stringify(await ratio("5m"))}, 30m ${JSON.stringify(await ratio("30m"))}, 1h ${JSON.stringify(await ratio("1h"))}`);
