@@ -400,24 +400,32 @@ if (asg) {
   });
 
   // 9. the SLO alerts on real data: the K held streams were slow 499s, about 11% of datasets' requests.
-  // The latency SLO keeps 499s: above 6% and under 14.4%, its 6x, 3x and 1x burn alerts fire for datasets,
-  // the 14.4x one does not. The availability SLO leaves 499s out: none of its alerts fires.
+  // The latency SLO keeps 499s: above 6%, its 6x, 3x and 1x burn alerts fire for datasets (and the 14.4x one when
+  // the ratio measured is above 14.4%). The availability SLO leaves 499s out: none of its alerts fires.
   const ratio = async (w) => {
     const r = await query(`namespace_api:slo_sli_errors:ratio_rate${w}{namespace="${NS}",api="datasets"}`);
     return Object.fromEntries(r.result.map((x) => [x.metric.slo.replace("request-metrics-", ""), Number(Number(x.value[1]).toFixed(4))]));
   };
-  const want = ["RequestMetricsLatencyBudgetBurn1d2h", "RequestMetricsLatencyBudgetBurn3d6h", "RequestMetricsLatencyBudgetBurn6h30m"];
-  // With every opt-in label on (the proof's second run), the same requests are spread over many more series, most of
-  // them born inside the alert windows, and rate() over a series born mid-window moves the ratio by a few points: it
-  // can cross 14.4%. Then the 14.4x alert may fire too; every other expectation holds.
-  const labelsOn = (process.env.E2E_SERVICE_OPTS ?? "").includes("labels");
-  const also = labelsOn ? ["RequestMetricsLatencyBudgetBurn1h5m"] : [];
-  await poll(`${K} slow 499s: ${want.join(", ")}${labelsOn ? " (and maybe the 14.4x)" : ""} firing for api="datasets", nothing else (${labelsOn ? "" : "not the 14.4x, "}no availability alert)`, async () => {
+  // Which burn-rate alerts fire follows from the SLI ratio Prometheus computes: about 11% when every request of the
+  // run counts, but rate() over series born inside the window (the 499 series, every series with the opt-in labels)
+  // can move it by a few points, across 14.4%. So the expected set is derived from the ratio it measured (the
+  // windows agree: everything happened within the last minutes): the latency alerts whose threshold (burn x the 1%
+  // budget) it exceeds, for datasets only, and no availability alert.
+  const burns = { RequestMetricsLatencyBudgetBurn1h5m: 14.4, RequestMetricsLatencyBudgetBurn6h30m: 6,
+                  RequestMetricsLatencyBudgetBurn1d2h: 3, RequestMetricsLatencyBudgetBurn3d6h: 1 };
+  let want = [];
+  await poll(`${K} slow 499s: the latency burn-rate alerts whose threshold the measured ratio exceeds fire for api="datasets", nothing else (no availability alert)`, async () => {
+    const r = await ratio("5m");
+    const latency = r.latency ?? 0;
+    // Too close to a threshold to tell which side Prometheus's own evaluation fell on: poll again.
+    const nearThreshold = Object.values(burns).some((burn) => Math.abs(latency - burn * 0.01) < 0.002);
+    want = Object.entries(burns).filter(([, burn]) => latency > burn * 0.01).map(([name]) => name).sort();
     const d = await api("/api/v1/alerts");
     const firing = d.alerts.filter((x) => x.state === "firing");
     const names = firing.map((x) => x.labels.alertname).sort();
-    const expected = names.filter((n) => !also.includes(n));
-    const ok = JSON.stringify(expected) === JSON.stringify(want) && firing.every((x) => x.labels.api === "datasets" && x.labels.slo === "request-metrics-latency" && x.labels.namespace === NS) && d.alerts.filter((x) => !also.includes(x.labels.alertname)).length === want.length;
+    const ok = !nearThreshold && latency > 0.06 && (r.availability ?? 0) === 0 && JSON.stringify(names) === JSON.stringify(want)
+      && firing.every((x) => x.labels.api === "datasets" && x.labels.slo === "request-metrics-latency" && x.labels.namespace === NS)
+      && d.alerts.length === want.length;
     return { ok, detail: `datasets error ratios 5m ${JSON.stringify(await ratio("5m"))}, 1h ${JSON.stringify(await ratio("1h"))}; alerts ${JSON.stringify(d.alerts.map((x) => [x.labels.alertname, x.labels.api, x.state]))}` };
   });
   console.log(`  datasets error ratios: 5m ${JSON.stringify(await ratio("5m"))}, 30m ${JSON.stringify(await ratio("30m"))}, 1h ${JSON.stringify(await ratio("1h"))}`);
