@@ -8,29 +8,18 @@ import java.util.Locale;
  */
 public enum Label {
     /** The API: a routed API's name, or {@code unknown}. Known when the request starts. */
-    API(true),
+    API,
     /** The final status code, {@code 100}-{@code 599}, or {@code unknown}. */
-    STATUS(false),
+    STATUS,
     /** The method: one of the nine of RFC 9110 and PATCH, or {@code _OTHER}. Known when the request starts. */
-    METHOD(true),
+    METHOD,
     /** The matched route's full template, {@code unknown} when none matched, {@code other} past {@code max-routes}. */
-    ROUTE(false),
+    ROUTE,
     /** The status class, as Micrometer names it, with {@code CLIENT_CLOSED} for 499. */
-    OUTCOME(false);
-
-    private final boolean knownAtStart;
-
-    Label(boolean knownAtStart) {
-        this.knownAtStart = knownAtStart;
-    }
+    OUTCOME;
 
     /** @return the tag name, and the name in the {@code labels} setting */
     String tag() {
         return name().toLowerCase(Locale.ROOT);
-    }
-
-    /** @return whether the value is known when the request starts, so that the in-flight gauge can carry it */
-    boolean knownAtStart() {
-        return knownAtStart;
     }
 }

@@ -43,22 +43,6 @@ public final class CapturedLog implements AutoCloseable {
         return new CapturedLog();
     }
 
-    /** @return the records above FINE that carry a throwable: a stack trace in an operator's log */
-    public List<String> stackTraces() {
-        return snapshot().stream()
-                .filter(record -> record.getLevel().intValue() > Level.FINE.intValue() && record.getThrown() != null)
-                .map(CapturedLog::text)
-                .toList();
-    }
-
-    /** @return the records above FINE */
-    public List<String> aboveFine() {
-        return snapshot().stream()
-                .filter(record -> record.getLevel().intValue() > Level.FINE.intValue())
-                .map(CapturedLog::text)
-                .toList();
-    }
-
     /** @return the records at FINE and above, with only level, logger and formatted message: one line each */
     public List<String> lines() {
         return snapshot().stream()
