@@ -229,7 +229,7 @@ public final class DatasetsService implements ApiService {
         try {
             return Json.MAPPER.writeValueAsBytes(value);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("Cannot serialize a row", e);
+            throw new IllegalStateException("Cannot serialize an event's data", e);
         }
     }
 
