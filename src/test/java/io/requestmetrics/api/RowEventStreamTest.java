@@ -165,7 +165,7 @@ class RowEventStreamTest {
     }
 
     @Test
-    void clientAbortDuringEventStreamIsCounted499WithoutAStackTrace() throws IOException {
+    void clientAbortDuringEventStreamIsCounted499WithItsTimeToFirstByteAndWithoutAStackTrace() throws IOException {
         Large large = createLargeDataset("sse-abort", 20);
         Scrape before = Scrape.settled(admin);
 
@@ -183,7 +183,11 @@ class RowEventStreamTest {
 
             Poll.until(() -> Scrape.of(admin).value(REQUESTS, "api", "datasets", "status", "499"),
                        before.value(REQUESTS, "api", "datasets", "status", "499") + 1);
-            assertThat(Scrape.settled(admin).deltasSince(before, REQUESTS, "api", "status"), is(Map.of("datasets/499", 1.0)));
+            Scrape after = Scrape.settled(admin);
+            assertThat(after.deltasSince(before, REQUESTS, "api", "status"), is(Map.of("datasets/499", 1.0)));
+            // Its headers were sent, so it has a time to first byte, under its final status.
+            assertThat(after.deltasSince(before, "llama_stack_request_time_to_first_byte_seconds_count", "api", "status"),
+                       is(Map.of("datasets/499", 1.0)));
             assertThat(log.lines().stream().filter(line -> line.endsWith("[with a stack trace]")).toList(), is(empty()));
         }
     }
