@@ -68,10 +68,6 @@ final class RequestMeters {
 
     private static final String FIRST_BYTE_HELP = "Time from the start of a request until its status line and headers "
             + "were handed to the connection, observed when the request ends";
-    private static final int MIN_STATUS = 100;
-    private static final int MAX_STATUS = 599;
-    // One slot per valid status code, plus one shared slot for out-of-range codes.
-    private static final int STATUS_SLOTS = MAX_STATUS - MIN_STATUS + 2;
 
     private final MeterRegistry registry;
     private final RequestMetricsConfig config;
@@ -90,9 +86,9 @@ final class RequestMeters {
     // Whether an api's long-running gauge is registered; guarded by inFlight's monitor.
     private final boolean[] longRunningRegistered;
     // Timers by (route, api, method), then by status: the inner arrays are made on the first request of a combination.
-    private final AtomicReferenceArray<AtomicReferenceArray<Timer>> timers;
+    private final MeterTable<Timer> timers;
     // Time-to-first-byte series by (api, method), then by status; null when turned off.
-    private final AtomicReferenceArray<AtomicReferenceArray<FirstByteSeries>> firstByteSeries;
+    private final MeterTable<FirstByteSeries> firstByteSeries;
     // Where the time-to-first-byte series are published, if Helidon's registry is Micrometer's Prometheus one;
     // else they are Helidon timers.
     private final PrometheusHistogram firstByteHistogram;
@@ -115,8 +111,8 @@ final class RequestMeters {
         this.ticks = new InFlightRequests.Ticks(config.longRunningThreshold(), System.nanoTime());
         this.inFlight = new AtomicReferenceArray<>(apiCapacity * methodCapacity);
         this.longRunningRegistered = new boolean[apiCapacity];
-        this.timers = new AtomicReferenceArray<>(routeCapacity * apiCapacity * methodCapacity);
-        this.firstByteSeries = config.timeToFirstByte() ? new AtomicReferenceArray<>(apiCapacity * methodCapacity) : null;
+        this.timers = new MeterTable<>(routeCapacity * apiCapacity * methodCapacity);
+        this.firstByteSeries = config.timeToFirstByte() ? new MeterTable<>(apiCapacity * methodCapacity) : null;
         this.firstByteHistogram = config.timeToFirstByte()
                 ? PrometheusHistogram.publish(registry, config.meterName(TIME_TO_FIRST_BYTE), FIRST_BYTE_HELP,
                                               config.timeToFirstByteBuckets(), firstByteLabels()).orElse(null)
@@ -206,37 +202,23 @@ final class RequestMeters {
 
     private Timer timer(int api, int method, int route, int status) {
         int combination = (route * apiCapacity + api) * methodCapacity + method;
-        AtomicReferenceArray<Timer> byStatus = timers.get(combination);
-        if (byStatus == null) {
-            timers.compareAndSet(combination, null, new AtomicReferenceArray<>(STATUS_SLOTS));
-            byStatus = timers.get(combination);
-        }
-        int slot = statusSlot(status);
-        Timer timer = byStatus.get(slot);
+        Timer timer = timers.find(combination, status);
         if (timer == null) {
             // Once per combination: the registry resolves it under its own lock; racing threads get the same timer.
-            timer = registerTimerAndCounter(api, method, route, status);
-            byStatus.set(slot, timer);
+            timer = timers.install(combination, status, registerTimerAndCounter(api, method, route, status));
         }
         return timer;
     }
 
     private FirstByteSeries firstByteSeries(int api, int method, int status) {
         int combination = api * methodCapacity + method;
-        AtomicReferenceArray<FirstByteSeries> byStatus = firstByteSeries.get(combination);
-        if (byStatus == null) {
-            firstByteSeries.compareAndSet(combination, null, new AtomicReferenceArray<>(STATUS_SLOTS));
-            byStatus = firstByteSeries.get(combination);
-        }
-        int slot = statusSlot(status);
-        FirstByteSeries series = byStatus.get(slot);
+        FirstByteSeries series = firstByteSeries.find(combination, status);
         if (series == null) {
             // Once per combination. Racing threads keep the first series made; only that one is published.
-            series = newFirstByteSeries(api, method, status);
-            if (byStatus.compareAndSet(slot, null, series)) {
+            FirstByteSeries made = newFirstByteSeries(api, method, status);
+            series = firstByteSeries.install(combination, status, made);
+            if (series == made) {
                 series.publish();
-            } else {
-                series = byStatus.get(slot);
             }
         }
         return series;
@@ -299,12 +281,8 @@ final class RequestMeters {
         return count;
     }
 
-    private static int statusSlot(int status) {
-        return status < MIN_STATUS || status > MAX_STATUS ? STATUS_SLOTS - 1 : status - MIN_STATUS;
-    }
-
     private static String statusLabel(int status) {
-        return status < MIN_STATUS || status > MAX_STATUS ? UNKNOWN_STATUS : Integer.toString(status);
+        return MeterTable.inRange(status) ? Integer.toString(status) : UNKNOWN_STATUS;
     }
 
     /** The tags of a request's timers; {@code route} is negative for the time-to-first-byte timer, which has none. */

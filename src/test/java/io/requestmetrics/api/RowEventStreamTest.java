@@ -21,6 +21,7 @@ import io.helidon.webserver.testing.junit5.SetUpServer;
 
 import io.requestmetrics.reliability.RawHttp;
 import io.requestmetrics.testing.CapturedLog;
+import io.requestmetrics.testing.Datasets;
 import io.requestmetrics.testing.EventStream;
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.Poll;
@@ -303,14 +304,8 @@ class RowEventStreamTest {
 
     /** Registers {@code batches} batches of 1000 rows of about 430 bytes. */
     private Large createLargeDataset(String name, int batches) {
-        String id = createDataset(name, List.of());
-        String padding = "x".repeat(400);
-        String batch = IntStream.range(0, 1000)
-                .mapToObj(i -> "{\"question\":\"q" + i + "\",\"answer\":\"" + padding + "\"}")
-                .collect(Collectors.joining(",", "{\"rows\":[", "]}"));
-        for (int i = 0; i < batches; i++) {
-            assertThat(Http.postJson(api, "/v1/datasets/" + id + "/rows", batch).statusCode(), is(200));
-        }
+        String id = name + "-" + DATASETS.incrementAndGet();
+        Datasets.registerLarge(api, id, batches, 1000);
         return new Large(id, batches * 1000);
     }
 

@@ -30,6 +30,7 @@ import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 import io.helidon.webserver.testing.junit5.Socket;
 
+import io.requestmetrics.testing.Datasets;
 import io.requestmetrics.testing.FaultsApi;
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.Poll;
@@ -198,7 +199,7 @@ class RequestMetricsServerTest {
 
     @Test
     void clientAbortDuringNdjsonStreamIsCounted499() throws IOException {
-        createLargeDataset("abort-stream", 20, 1000);
+        Datasets.registerLarge(api, "abort-stream", 20, 1000);
         Scrape before = Scrape.settled(admin);
         String[] aborted = {"api", "datasets", "status", "499"};
 
@@ -377,19 +378,6 @@ class RequestMetricsServerTest {
             Poll.until(() -> Scrape.of(admin).value(IN_FLIGHT, "api", apiName), 0.0);
         }
         Poll.until(() -> Scrape.of(admin).value(IN_FLIGHT, "api", "unknown"), 0.0);
-    }
-
-    private void createLargeDataset(String id, int batches, int rowsPerBatch) {
-        assertThat(Http.postJson(api, "/v1/datasets",
-                                 "{\"dataset_id\":\"" + id + "\",\"purpose\":\"eval/question-answer\"}").statusCode(),
-                   is(201));
-        String padding = "x".repeat(400);
-        String batch = IntStream.range(0, rowsPerBatch)
-                .mapToObj(i -> "{\"question\":\"q" + i + "\",\"answer\":\"" + padding + "\"}")
-                .collect(Collectors.joining(",", "{\"rows\":[", "]}"));
-        for (int i = 0; i < batches; i++) {
-            assertThat(Http.postJson(api, "/v1/datasets/" + id + "/rows", batch).statusCode(), is(200));
-        }
     }
 
     private static Map<String, Double> countsByApi(Scrape scrape) {

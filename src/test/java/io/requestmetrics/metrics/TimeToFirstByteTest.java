@@ -12,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
@@ -21,6 +19,7 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
+import io.requestmetrics.testing.Datasets;
 import io.requestmetrics.testing.FaultsApi;
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.Poll;
@@ -119,7 +118,7 @@ class TimeToFirstByteTest {
 
     @Test
     void firstByteIsNeverLaterThanTheEndOfTheSameRequest() {
-        createDataset("ttfb-rows", 1);
+        Datasets.registerLarge(api, "ttfb-rows", 1, 300);
         List<String> paths = List.of("/v1/health", "/v1/models", "/v1/models/nope", "/v1/datasets/ttfb-rows/rows");
         for (String path : paths) {
             Scrape before = Scrape.settled(admin);
@@ -206,7 +205,7 @@ class TimeToFirstByteTest {
 
     @Test
     void clientThatLeavesMidStreamIsCounted499WithItsTimeToFirstByte() throws IOException {
-        createDataset("ttfb-abort", 20);
+        Datasets.registerLarge(api, "ttfb-abort", 20, 1000);
         String[] aborted = {"api", "datasets", "status", "499"};
         Scrape before = Scrape.settled(admin);
 
@@ -231,20 +230,6 @@ class TimeToFirstByteTest {
                     + "Content-Length: 100\r\n\r\n{\"model_id\":").getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
             socket.setSoLinger(true, 0);
-        }
-    }
-
-    /** Registers a dataset of {@code batches} x 1,000 rows of about 430 bytes, appended a batch at a time. */
-    private void createDataset(String id, int batches) {
-        int status = Http.postJson(api, "/v1/datasets", "{\"dataset_id\":\"" + id + "\",\"purpose\":\"eval/question-answer\"}")
-                .statusCode();
-        assertThat(status, is(201));
-        String padding = "x".repeat(400);
-        String batch = IntStream.range(0, 1000)
-                .mapToObj(i -> "{\"question\":\"q" + i + "\",\"answer\":\"" + padding + "\"}")
-                .collect(Collectors.joining(",", "{\"rows\":[", "]}"));
-        for (int i = 0; i < batches; i++) {
-            assertThat(Http.postJson(api, "/v1/datasets/" + id + "/rows", batch).statusCode(), is(200));
         }
     }
 
