@@ -394,7 +394,9 @@ const DASHBOARD_NEEDS = [
   ["p95 from the summed buckets (recording rule)", (e) => /namespace_api:llama_stack_request_duration_seconds:p95_rate5m\{/.test(e)],
   ["p99 from the summed buckets (recording rule)", (e) => /namespace_api:llama_stack_request_duration_seconds:p99_rate5m\{/.test(e)],
   ["in-flight by api (recording rule)", (e) => /sum by \(api\)\s*\(namespace_api:llama_stack_concurrent_requests:sum\{/.test(e)],
+  ["time to first byte p50 from the summed buckets (recording rule)", (e) => /namespace_api:llama_stack_request_time_to_first_byte_seconds:p50_rate5m\{/.test(e)],
   ["time to first byte p95 from the summed buckets (recording rule)", (e) => /namespace_api:llama_stack_request_time_to_first_byte_seconds:p95_rate5m\{/.test(e)],
+  ["long-running requests by api (recording rule)", (e) => /sum by \(api\)\s*\(namespace_api:llama_stack_long_running_requests:sum\{/.test(e)],
   ["remaining error budget per SLO", (e) => /1 - .*namespace_api:slo_sli_errors:ratio_rate30d\{.*slo:error_budget:ratio/s.test(e)],
   ["burn rate per SLO", (e) => /namespace_api:slo_sli_errors:ratio_rate1h\{.*slo:error_budget:ratio/s.test(e)],
 ];
