@@ -861,7 +861,7 @@ if (factsOut) {
     apiPort: r?.dep ? containerPort(r.dep.ctr, "http") : undefined,
     appConfigOverlay: r?.overlayText,
     dashboardExprs: r?.dashboard?.exprs ?? [],
-    alerts: (r?.mon?.rules?.groups ?? []).flatMap((g) => g.rules ?? []).filter((x) => x.alert).map((x) => ({ alert: x.alert, expr: x.expr })),
+    alerts: (r?.mon?.rules?.groups ?? []).flatMap((g) => g.rules ?? []).filter((x) => x.alert).map((x) => ({ alert: x.alert, expr: x.expr, for: x.for, labels: x.labels ?? {}, annotations: x.annotations ?? {} })),
     records: (r?.mon?.rules?.groups ?? []).flatMap((g) => g.rules ?? []).filter((x) => x.record).map((x) => ({ record: x.record, labels: x.labels ?? {}, expr: x.expr })),
     autoscaling: results.autoscaling?.autoscaling
       ? { adapter: results.autoscaling.autoscaling.adapter, hpaMetric: results.autoscaling.autoscaling.hpaMetric, target: results.autoscaling.autoscaling.target }
