@@ -28,8 +28,8 @@ if ! command -v wrk >/dev/null; then
         || fail "cannot install wrk (apt-get install -y wrk, as root)"
 fi
 
-BENCHMARKS=(hotPathKnownApi hotPathAllLabels hotPathUnknownPath excludedPath floor naiveKnownApi clockPair timerRecord
-            floorWithInFlight resolveKnownApi)
+BENCHMARKS=(hotPathKnownApi hotPathFirstByteOff hotPathAllLabels hotPathUnknownPath excludedPath floor naiveKnownApi clockPair timerRecord
+            floorWithInFlight floorWithInFlightByStartTick resolveKnownApi)
 RESULTS=target/bench/jmh-smoke.csv
 rm -f "$RESULTS"
 log "JMH: every benchmark, 1 fork x (1 s warm-up + 1 s measurement), -prof gc"

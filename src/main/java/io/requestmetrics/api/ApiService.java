@@ -50,7 +50,7 @@ public interface ApiService extends HttpService {
             rules.route(route.method(), route.path(), handler);
             allowed.add(route.method().text());
             if (Method.GET.equals(route.method())) {
-                rules.route(Method.HEAD, route.path(), (req, res) -> handler.handle(req, HeadResponse.of(res)));
+                rules.route(Method.HEAD, route.path(), (req, res) -> handler.handle(req, HeadResponse.of(req, res)));
                 allowed.add(Method.HEAD.text());
             }
         }
@@ -58,7 +58,7 @@ public interface ApiService extends HttpService {
         allowedByPath.forEach((path, allowed) -> {
             String allow = allowed.toString();
             rules.any(path, (req, res) -> Route.methodNotAllowed(
-                    Method.HEAD.equals(req.prologue().method()) ? HeadResponse.of(res) : res, allow));
+                    Method.HEAD.equals(req.prologue().method()) ? HeadResponse.of(req, res) : res, allow));
         });
     }
 }

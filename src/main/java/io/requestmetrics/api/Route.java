@@ -17,8 +17,8 @@ import io.helidon.webserver.http.ServerResponse;
 /**
  * One route of an API: method, path template (relative to the API's base path), handler, and the media types it
  * reads and writes. Content negotiation is done here, once for every route: a request whose {@code Accept} allows
- * none of {@link #produces()} gets 406, and a body with a {@code Content-Type} other than JSON on a route that reads
- * JSON gets 415. A request without {@code Content-Type} is read as JSON.
+ * none of {@link #produces()} (or each only with {@code q=0}) gets 406, and a body with a {@code Content-Type} other
+ * than JSON on a route that reads JSON gets 415. A request without {@code Content-Type} is read as JSON.
  *
  * @param method    HTTP method
  * @param path      path template relative to the API's base path, e.g. {@code /{model_id}}
@@ -77,8 +77,13 @@ public record Route(Method method, String path, Handler handler, boolean readsJs
         };
     }
 
+    /**
+     * Whether {@code Accept} allows one of {@code producible} with a quality above 0: the same test that a handler's
+     * {@code bestAccepted} makes, so that a request let through here always has a type to be answered with
+     * ({@code isAccepted} would let {@code application/json;q=0} through).
+     */
     private static boolean acceptsAny(ServerRequest req, MediaType[] producible) {
-        return !req.headers().contains(HeaderNames.ACCEPT) || req.headers().isAccepted(producible);
+        return !req.headers().contains(HeaderNames.ACCEPT) || req.headers().bestAccepted(producible).isPresent();
     }
 
     private static boolean hasJsonContentType(ServerRequest req) {

@@ -28,6 +28,11 @@ import io.requestmetrics.config.ConfigValues;
  * @param maxRoutes        most route templates told apart by the {@code route} label; more are {@code other}
  * @param apis             API names whose in-flight gauge is registered at 0 at start-up; more are learned from the
  *                         routes requests match
+ * @param timeToFirstByte  whether the time-to-first-byte histogram is recorded ({@code time-to-first-byte.enabled})
+ * @param timeToFirstByteBuckets upper bounds of the time-to-first-byte histogram ({@code time-to-first-byte.buckets}),
+ *                         strictly increasing and positive
+ * @param longRunningThreshold how long a request must have been in flight to count as long-running, from
+ *                         {@value #MIN_LONG_RUNNING_MILLIS} ms to {@value #MAX_LONG_RUNNING_HOURS} hours
  */
 public record RequestMetricsConfig(boolean enabled,
                                    String prefix,
@@ -37,7 +42,10 @@ public record RequestMetricsConfig(boolean enabled,
                                    List<String> sockets,
                                    Set<Label> labels,
                                    int maxRoutes,
-                                   List<String> apis) {
+                                   List<String> apis,
+                                   boolean timeToFirstByte,
+                                   List<Duration> timeToFirstByteBuckets,
+                                   Duration longRunningThreshold) {
 
     /** Name of the configuration node this record is read from. */
     public static final String CONFIG_KEY = "server.features.request-metrics";
@@ -56,6 +64,14 @@ public record RequestMetricsConfig(boolean enabled,
     static final List<String> DEFAULT_LABELS = List.of(Label.API.tag(), Label.STATUS.tag());
     static final int DEFAULT_MAX_ROUTES = 500;
     static final List<String> DEFAULT_APIS = List.of();
+    static final boolean DEFAULT_TIME_TO_FIRST_BYTE = true;
+    static final List<Double> DEFAULT_TIME_TO_FIRST_BYTE_BUCKETS_SECONDS =
+            List.of(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
+    static final Duration DEFAULT_LONG_RUNNING_THRESHOLD = Duration.ofSeconds(10);
+    // Below this, the long-running clock's ticks (threshold / 32, rounded down to a power of two nanoseconds) would
+    // be too fine for its 40-bit tick counter to outlast the process.
+    static final long MIN_LONG_RUNNING_MILLIS = 100;
+    static final long MAX_LONG_RUNNING_HOURS = 24;
     private static final int MOST_ROUTES = 10_000;
 
     // Prometheus metric names are [a-zA-Z_:][a-zA-Z0-9_:]*; a prefix must also leave room for "_" + suffix.
@@ -104,20 +120,12 @@ public record RequestMetricsConfig(boolean enabled,
                 throw invalid("apis", "'" + api + "' must be one path segment, e.g. models");
             }
         }
-        buckets = List.copyOf(buckets);
-        if (buckets.isEmpty()) {
-            throw invalid("buckets", "must list at least one upper bound (seconds)");
-        }
-        Duration previous = Duration.ZERO;
-        for (Duration bucket : buckets) {
-            if (bucket.compareTo(Duration.ZERO) <= 0) {
-                throw invalid("buckets", "every bound must be positive, got " + seconds(bucket));
-            }
-            if (bucket.compareTo(previous) <= 0) {
-                throw invalid("buckets", "bounds must be strictly increasing, got " + seconds(bucket) + " after "
-                        + seconds(previous));
-            }
-            previous = bucket;
+        buckets = checkedBuckets("buckets", buckets);
+        timeToFirstByteBuckets = checkedBuckets("time-to-first-byte.buckets", timeToFirstByteBuckets);
+        if (longRunningThreshold.compareTo(Duration.ofMillis(MIN_LONG_RUNNING_MILLIS)) < 0
+                || longRunningThreshold.compareTo(Duration.ofHours(MAX_LONG_RUNNING_HOURS)) > 0) {
+            throw invalid("long-running-threshold", "must be from PT" + MIN_LONG_RUNNING_MILLIS / 1000.0 + "S to PT"
+                    + MAX_LONG_RUNNING_HOURS + "H, got " + longRunningThreshold);
         }
     }
 
@@ -135,14 +143,19 @@ public record RequestMetricsConfig(boolean enabled,
                     ConfigValues.string(node.get("prefix"), DEFAULT_PREFIX, "a metric name prefix, e.g. llama_stack"),
                     ConfigValues.strings(node.get("version-prefixes"), DEFAULT_VERSION_PREFIXES, "a path segment, e.g. v1"),
                     ConfigValues.strings(node.get("excluded-paths"), DEFAULT_EXCLUDED_PATHS, "a path, e.g. /observe"),
-                    buckets(node.get("buckets")).stream()
-                            .map(RequestMetricsConfig::bucket)
+                    buckets(node.get("buckets"), DEFAULT_BUCKETS_SECONDS).stream()
+                            .map(seconds -> bucket("buckets", seconds))
                             .toList(),
                     ConfigValues.strings(node.get("sockets"), DEFAULT_SOCKETS, "a socket name, e.g. @default"),
                     labels(node.get("labels")),
                     ConfigValues.wholeNumber(node.get("max-routes"), DEFAULT_MAX_ROUTES, 1, MOST_ROUTES,
                                              "a number of route templates from 1 to " + MOST_ROUTES),
-                    ConfigValues.strings(node.get("apis"), DEFAULT_APIS, "an API name, e.g. models"));
+                    ConfigValues.strings(node.get("apis"), DEFAULT_APIS, "an API name, e.g. models"),
+                    ConfigValues.bool(node.get("time-to-first-byte.enabled"), DEFAULT_TIME_TO_FIRST_BYTE),
+                    buckets(node.get("time-to-first-byte.buckets"), DEFAULT_TIME_TO_FIRST_BYTE_BUCKETS_SECONDS).stream()
+                            .map(seconds -> bucket("time-to-first-byte.buckets", seconds))
+                            .toList(),
+                    ConfigValues.duration(node.get("long-running-threshold")).orElse(DEFAULT_LONG_RUNNING_THRESHOLD));
         } catch (io.helidon.config.ConfigException e) {
             throw new IllegalArgumentException(CONFIG_KEY + ": " + e.getMessage(), e);
         }
@@ -185,20 +198,39 @@ public record RequestMetricsConfig(boolean enabled,
         return labels;
     }
 
-    private static List<Double> buckets(Config node) {
+    private static List<Double> buckets(Config node, List<Double> defaults) {
         if (!node.exists()) {
-            return DEFAULT_BUCKETS_SECONDS;
+            return defaults;
         }
         return ConfigValues.list(node).stream()
                 .map(bound -> ConfigValues.decimal(bound, "a number of seconds, e.g. 0.25").orElseThrow())
                 .toList();
     }
 
-    private static Duration bucket(Double seconds) {
+    private static Duration bucket(String key, Double seconds) {
         if (seconds == null || seconds.isNaN() || seconds.isInfinite()) {
-            throw invalid("buckets", "every bound must be a finite number of seconds, got " + seconds);
+            throw invalid(key, "every bound must be a finite number of seconds, got " + seconds);
         }
         return Duration.ofNanos(Math.round(seconds * 1_000_000_000d));
+    }
+
+    private static List<Duration> checkedBuckets(String key, List<Duration> buckets) {
+        buckets = List.copyOf(buckets);
+        if (buckets.isEmpty()) {
+            throw invalid(key, "must list at least one upper bound (seconds)");
+        }
+        Duration previous = Duration.ZERO;
+        for (Duration bucket : buckets) {
+            if (bucket.compareTo(Duration.ZERO) <= 0) {
+                throw invalid(key, "every bound must be positive, got " + seconds(bucket));
+            }
+            if (bucket.compareTo(previous) <= 0) {
+                throw invalid(key, "bounds must be strictly increasing, got " + seconds(bucket) + " after "
+                        + seconds(previous));
+            }
+            previous = bucket;
+        }
+        return buckets;
     }
 
     private static String seconds(Duration duration) {

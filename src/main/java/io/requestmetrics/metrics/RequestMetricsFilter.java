@@ -1,5 +1,8 @@
 package io.requestmetrics.metrics;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 import io.helidon.http.BadRequestException;
 import io.helidon.http.HttpException;
 import io.helidon.http.RequestException;
@@ -44,13 +47,26 @@ import io.helidon.webserver.http.RoutingResponse;
  * streamed body, before routing returns, so the duration covers the whole response. A histogram (not client-side
  * quantiles) is published so that the buckets of many replicas can be summed before taking a quantile.
  *
+ * <h2>Time to first byte</h2>
+ * Unless {@code time-to-first-byte.enabled} is false, the filter also asks the response to tell it when Helidon is
+ * about to hand the status line and headers to the connection ({@code beforeSend}), and when the request ends records
+ * the time from its entry until then, under the same labels as the duration (without {@code route}). A request that
+ * ends before that moment (its client left while it was read, or an exception escaped routing and Helidon writes
+ * the error response after this filter returned) has no time to first byte. The observation is made when the request
+ * ends, so a stream's appears when the stream ends; its stuck streams show in the long-running gauge instead.
+ *
+ * <h2>Long-running requests</h2>
+ * The in-flight count of each (api, method) is kept by start time ({@link InFlightRequests}), so that a scrape also
+ * reads how many requests of each api have been in flight longer than {@code long-running-threshold}.
+ *
  * <h2>Exclusions</h2>
  * Paths under a configured excluded prefix, matched on a segment boundary, go straight to {@code proceed()}: they
  * are not counted and cost one prefix scan.
  *
  * <h2>Cost</h2>
  * Meters are resolved once per combination of label values and kept in arrays; the request path takes no lock,
- * starts no task and allocates nothing. With {@code route} on, it looks the matched template up in a hash map.
+ * starts no task and allocates nothing but, with the time to first byte on, one 24-byte listener. With {@code route}
+ * on, it looks the matched template up in a hash map.
  */
 public final class RequestMetricsFilter implements Filter {
 
@@ -63,6 +79,7 @@ public final class RequestMetricsFilter implements Filter {
     private final RequestMeters meters;
     private final boolean methodLabel;
     private final boolean routeLabel;
+    private final boolean timeToFirstByte;
 
     RequestMetricsFilter(RequestMetricsConfig config, MeterRegistry registry) {
         this.excludedPaths = new ExcludedPaths(config.excludedPaths());
@@ -71,6 +88,7 @@ public final class RequestMetricsFilter implements Filter {
         this.meters = new RequestMeters(registry, config, apis, routes);
         this.methodLabel = meters.methodLabel();
         this.routeLabel = meters.routeLabel();
+        this.timeToFirstByte = meters.timeToFirstByte();
     }
 
     @Override
@@ -82,8 +100,13 @@ public final class RequestMetricsFilter implements Filter {
         }
         int api = apis.resolve(path);
         int method = methodLabel ? Methods.index(req.prologue().method()) : 0;
-        int inFlightSlot = meters.started(api, method);
         long start = System.nanoTime();
+        int inFlightSlot = meters.started(api, method, start);
+        FirstByte firstByte = null;
+        if (timeToFirstByte) {
+            firstByte = new FirstByte();
+            res.beforeSend(firstByte);
+        }
         int status = 500;
         try {
             chain.proceed();
@@ -93,6 +116,7 @@ public final class RequestMetricsFilter implements Filter {
             throw e;
         } finally {
             long duration = System.nanoTime() - start;
+            long firstByteNanos = firstByte == null ? -1 : firstByte.since(start);
             int route = RouteTable.UNKNOWN_INDEX;
             if (routeLabel || api == ApiResolver.UNKNOWN_INDEX) {
                 String template = req.matchingPattern().orElse(null);
@@ -111,7 +135,43 @@ public final class RequestMetricsFilter implements Filter {
                     }
                 }
             }
-            meters.ended(inFlightSlot, api, method, routeLabel ? route : 0, status, duration);
+            meters.ended(inFlightSlot, start, api, method, routeLabel ? route : 0, status, duration, firstByteNanos);
+        }
+    }
+
+    /**
+     * The moment Helidon is about to hand a response's status line and headers to the connection, as its
+     * {@code beforeSend} listeners are told. In Helidon 4.5.0 that is: in {@code send(...)}, just before the headers
+     * and entity are written in one go (error responses written inside routing included); in {@code outputStream()},
+     * when the stream is asked for, not at its first write; for an SSE sink, when it is made, which also writes the
+     * headers. The first call counts.
+     */
+    private static final class FirstByte implements Runnable {
+        private static final VarHandle SENT_AT;
+
+        static {
+            try {
+                SENT_AT = MethodHandles.lookup().findVarHandle(FirstByte.class, "sentAt", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        // 0 until sent. Written and read with release/acquire: a handler may send from another thread than the one
+        // that routed the request.
+        private long sentAt;
+
+        @Override
+        public void run() {
+            if ((long) SENT_AT.getAcquire(this) == 0) {
+                SENT_AT.setRelease(this, System.nanoTime());
+            }
+        }
+
+        /** @return nanoseconds from {@code start} until the headers were handed over, or -1 if they were not */
+        long since(long start) {
+            long at = (long) SENT_AT.getAcquire(this);
+            return at == 0 ? -1 : Math.max(0, at - start);
         }
     }
 

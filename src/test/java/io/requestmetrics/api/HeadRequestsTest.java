@@ -74,6 +74,7 @@ class HeadRequestsTest {
             "/v1/datasets/head-ds, application/json",
             "/v1/datasets/head-ds/rows, application/json",
             "/v1/datasets/head-ds/rows, application/x-ndjson",
+            "/v1/datasets/head-ds/rows, text/event-stream",
             "/v1/inspect/routes, application/json",
             "/v1/models/none, application/json",
             "/v1/nothing, application/json",
@@ -93,6 +94,7 @@ class HeadRequestsTest {
             assertThat(head.headers().get("content-type"), is(get.headers().get("content-type")));
             assertThat(head.headers().get("content-length"), is(String.valueOf(get.body().length)));
             assertThat(head.headers().get("allow"), is(get.headers().get("allow")));
+            assertThat(head.headers().get("cache-control"), is(get.headers().get("cache-control")));
             assertThat(next.status(), is(200));
             assertThat(next.text(), is("{\"status\":\"OK\"}"));
             assertThat(in.read(), is(-1));

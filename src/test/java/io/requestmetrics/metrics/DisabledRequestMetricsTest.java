@@ -56,8 +56,9 @@ class DisabledRequestMetricsTest {
         // installed filter every chance to show up by scraping after a further completed request.
         assertThat(Http.get(api, "/v1/models").statusCode(), is(200));
 
+        // Unchanged, not empty: tests share one registry, which keeps the meters of an earlier test's server when the
+        // metrics settings are the same.
         assertThat(requestMeterLines(), is(before));
-        assertThat(before, is(""));
     }
 
     /**
@@ -71,7 +72,7 @@ class DisabledRequestMetricsTest {
         }
         assertThat(response.statusCode(), is(200));
         return String.join("\n", Scrape.parse(response.body()).text().lines()
-                .filter(line -> line.startsWith("llama_stack_requests_total") || line.startsWith("llama_stack_request_duration"))
+                .filter(line -> line.startsWith("llama_stack_request"))
                 .toList());
     }
 }

@@ -32,6 +32,7 @@ class OptInLabelsTest {
     private static final String REQUESTS = "labels_on_requests_total";
     private static final String DURATION_COUNT = "labels_on_request_duration_seconds_count";
     private static final String IN_FLIGHT = "labels_on_concurrent_requests";
+    private static final String FIRST_BYTE_COUNT = "labels_on_request_time_to_first_byte_seconds_count";
     private static final String[] LABELS = {"api", "method", "route", "outcome", "status"};
 
     private final URI api;
@@ -75,6 +76,26 @@ class OptInLabelsTest {
                 "models/GET//v1/models/{model_id}/SUCCESS/200", 1.0,
                 "models/GET//v1/models/{model_id}/CLIENT_ERROR/404", 1.0);
         assertDeltas(before, expected);
+    }
+
+    @Test
+    void timeToFirstByteCarriesEveryOptInLabelButRoute() {
+        Scrape before = Scrape.settled(admin);
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(Http.get(api, "/v1/models/none").statusCode(), is(404));
+        }
+        assertThat(Http.delete(api, "/v1/models/none").statusCode(), is(404));
+
+        Poll.until(() -> Scrape.of(admin).deltasSince(before, REQUESTS, LABELS), Map.of(
+                "models/GET//v1/models/{model_id}/CLIENT_ERROR/404", 3.0,
+                "models/DELETE//v1/models/{model_id}/CLIENT_ERROR/404", 1.0));
+        Scrape after = Scrape.settled(admin);
+        assertThat(after.deltasSince(before, FIRST_BYTE_COUNT, "api", "method", "outcome", "status"),
+                   is(Map.of("models/GET/CLIENT_ERROR/404", 3.0, "models/DELETE/CLIENT_ERROR/404", 1.0)));
+        for (Scrape.Sample sample : after.find(FIRST_BYTE_COUNT)) {
+            assertThat(sample.labels().keySet(), is(Set.of("api", "method", "outcome", "status")));
+        }
     }
 
     @Test

@@ -33,6 +33,36 @@ class RequestMetricsConfigTest {
         assertThat(config.buckets().getFirst(), is(Duration.ofMillis(5)));
         assertThat(config.buckets().getLast(), is(Duration.ofSeconds(60)));
         assertThat(config.buckets().size(), is(13));
+        assertThat(config.timeToFirstByte(), is(true));
+        assertThat(config.timeToFirstByteBuckets(),
+                   is(List.of(Duration.ofMillis(1), Duration.ofMillis(2).plusNanos(500_000), Duration.ofMillis(5),
+                              Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+                              Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+                              Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10))));
+        assertThat(config.longRunningThreshold(), is(Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void streamingSettingsAreReadFromTheirKeys() {
+        RequestMetricsConfig config = RequestMetricsConfig.create(TestServers.config(Map.of(
+                "server.features.request-metrics.time-to-first-byte.enabled", "false",
+                "server.features.request-metrics.time-to-first-byte.buckets.0", "0.2",
+                "server.features.request-metrics.time-to-first-byte.buckets.1", "3",
+                "server.features.request-metrics.long-running-threshold", "PT0.2S")).get("server.features.request-metrics"));
+
+        assertThat(config.timeToFirstByte(), is(false));
+        assertThat(config.timeToFirstByteBuckets(), is(List.of(Duration.ofMillis(200), Duration.ofSeconds(3))));
+        assertThat(config.longRunningThreshold(), is(Duration.ofMillis(200)));
+    }
+
+    @Test
+    void longRunningThresholdOutOfRangeNamesTheRange() {
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> RequestMetricsConfig.create(
+                TestServers.config(Map.of("server.features.request-metrics.long-running-threshold", "PT0.05S"))
+                        .get("server.features.request-metrics")));
+
+        assertThat(error.getMessage(), is("Invalid configuration server.features.request-metrics.long-running-threshold: must be "
+                                                  + "from PT0.1S to PT24H, got PT0.05S"));
     }
 
     @Test
@@ -43,7 +73,9 @@ class RequestMetricsConfigTest {
         assertThat(fromFile.apis(), is(List.of("datasets", "health", "inspect", "models", "version")));
         assertThat(fromFile, is(new RequestMetricsConfig(defaults.enabled(), defaults.prefix(), defaults.versionPrefixes(),
                                                          defaults.excludedPaths(), defaults.buckets(), defaults.sockets(),
-                                                         defaults.labels(), defaults.maxRoutes(), fromFile.apis())));
+                                                         defaults.labels(), defaults.maxRoutes(), fromFile.apis(),
+                                                         defaults.timeToFirstByte(), defaults.timeToFirstByteBuckets(),
+                                                         defaults.longRunningThreshold())));
     }
 
     @Test
@@ -69,7 +101,14 @@ class RequestMetricsConfigTest {
             "prefix|9lives|server.features.request-metrics.prefix",
             "version-prefixes.0|v1/x|server.features.request-metrics.version-prefixes",
             "excluded-paths.0|observe|server.features.request-metrics.excluded-paths",
-            "excluded-paths.0|/|server.features.request-metrics.excluded-paths"})
+            "excluded-paths.0|/|server.features.request-metrics.excluded-paths",
+            "time-to-first-byte.buckets.0|0|server.features.request-metrics.time-to-first-byte.buckets",
+            "time-to-first-byte.buckets.0|soon|server.features.request-metrics.time-to-first-byte.buckets.0",
+            "time-to-first-byte.enabled|maybe|server.features.request-metrics.time-to-first-byte.enabled",
+            "long-running-threshold|10s|server.features.request-metrics.long-running-threshold",
+            "long-running-threshold|PT0.05S|server.features.request-metrics.long-running-threshold",
+            "long-running-threshold|PT25H|server.features.request-metrics.long-running-threshold",
+            "long-running-threshold|-PT1S|server.features.request-metrics.long-running-threshold"})
     void invalidSettingStopsStartUpNamingTheKey(String key, String value, String named) {
         Config node = Config.builder()
                 .addSource(ConfigSources.create(Map.of("server.features.request-metrics." + key, value)))
@@ -106,7 +145,7 @@ class RequestMetricsConfigTest {
     void unsortedBucketsAreRejectedWithBothValues() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> new RequestMetricsConfig(
                 true, "p", List.of(), List.of(), List.of(Duration.ofSeconds(2), Duration.ofSeconds(1)), List.of("@default"),
-                EnumSet.of(Label.API, Label.STATUS), 500, List.of()));
+                EnumSet.of(Label.API, Label.STATUS), 500, List.of(), true, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(10)));
 
         assertThat(error.getMessage(), is("Invalid configuration server.features.request-metrics.buckets: bounds must be strictly "
                                                   + "increasing, got 1.0s after 2.0s"));
@@ -116,7 +155,7 @@ class RequestMetricsConfigTest {
     void emptyBucketListIsRejected() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> new RequestMetricsConfig(
                 true, "p", List.of(), List.of(), List.of(), List.of("@default"), EnumSet.of(Label.API, Label.STATUS), 500,
-                List.of()));
+                List.of(), true, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(10)));
 
         assertThat(error.getMessage(), containsString("server.features.request-metrics.buckets"));
     }

@@ -31,6 +31,12 @@ public final class FaultsApi implements ApiService {
     public final Semaphore streamStarted = new Semaphore(0);
     /** Counted down to let {@code /stream} write its last line. */
     public volatile CountDownLatch releaseStream = new CountDownLatch(1);
+    /** Counted down to let {@code /late-stream} open its stream and write its first line. */
+    public volatile CountDownLatch releaseFirstLine = new CountDownLatch(1);
+    /** Released once per {@code /late-stream} or {@code /open-then-wait} request that has entered its handler. */
+    public final Semaphore lateStreamEntered = new Semaphore(0);
+    /** Counted down to let {@code /late-stream} write its last line, and {@code /open-then-wait} its only line. */
+    public volatile CountDownLatch releaseLastLine = new CountDownLatch(1);
 
     @Override
     public String name() {
@@ -43,7 +49,9 @@ public final class FaultsApi implements ApiService {
                 Route.get("/throw", this::throwUnchecked),
                 Route.get("/bad-request", this::throwBadRequest),
                 Route.get("/hold", this::hold),
-                Route.get("/stream", this::stream));
+                Route.get("/stream", this::stream),
+                Route.get("/late-stream", this::lateStream),
+                Route.get("/open-then-wait", this::openThenWait));
     }
 
     private void throwUnchecked(ServerRequest req, ServerResponse res) {
@@ -70,6 +78,36 @@ public final class FaultsApi implements ApiService {
             streamStarted.release();
             await(release);
             out.write("{\"part\":2}\n".getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Holds its first line (and so its headers) until {@link #releaseFirstLine}, then its last until released. */
+    private void lateStream(ServerRequest req, ServerResponse res) {
+        CountDownLatch first = releaseFirstLine;
+        CountDownLatch last = releaseLastLine;
+        lateStreamEntered.release();
+        await(first);
+        res.status(Status.OK_200).header("Content-Type", "application/x-ndjson");
+        try (OutputStream out = res.outputStream()) {
+            out.write("{\"part\":1}\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            await(last);
+            out.write("{\"part\":2}\n".getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Asks for its output stream at once, then holds its only line until {@link #releaseLastLine}. */
+    private void openThenWait(ServerRequest req, ServerResponse res) {
+        CountDownLatch last = releaseLastLine;
+        res.status(Status.OK_200).header("Content-Type", "application/x-ndjson");
+        try (OutputStream out = res.outputStream()) {
+            lateStreamEntered.release();
+            await(last);
+            out.write("{\"part\":1}\n".getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

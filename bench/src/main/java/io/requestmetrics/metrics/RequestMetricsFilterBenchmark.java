@@ -35,8 +35,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code /observe/metrics} serves). Around it, {@link StubExchange} stands in for the server: the chain's
  * {@code proceed()} does nothing and the response already carries 200, so what is left is the filter itself.
  * <ul>
- *     <li>{@link #hotPathKnownApi}: resolve the api, in-flight +1/-1, clock pair, record the timer (which the
- *     requests counter reads);</li>
+ *     <li>{@link #hotPathKnownApi}: the defaults: resolve the api, in-flight +1/-1 by start tick, clock pair, one
+ *     {@code beforeSend} listener (the stub response tells it at once, as a {@code send} would), record the duration
+ *     timer (which the requests counter reads) and the time-to-first-byte timer;</li>
+ *     <li>{@link #hotPathFirstByteOff}: the same with {@code time-to-first-byte.enabled: false};</li>
  *     <li>{@link #hotPathAllLabels}: the same with every opt-in label on ({@code method}, {@code route},
  *     {@code outcome}): one hash lookup of the matched route's template more;</li>
  *     <li>{@link #hotPathUnknownPath}: the same for a path that resolves to {@code unknown};</li>
@@ -45,7 +47,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *     buckets, no quantiles), the least any filter that times requests with a Helidon histogram can do;</li>
  *     <li>{@link #naiveKnownApi}: {@link NaiveRequestMetricsFilter}, which builds and looks up its meters per request;</li>
  *     <li>{@link #clockPair}, {@link #timerRecord}, {@link #floorWithInFlight} and {@link #resolveKnownApi}: the parts
- *     of the hot path, for reading a profile.</li>
+ *     of the hot path, for reading a profile;</li>
+ *     <li>{@link #floorWithInFlightByStartTick} against {@link #floorWithInFlight}: what keeping the in-flight count
+ *     by start tick (for the long-running gauge) costs over one {@link AtomicLong}.</li>
  * </ul>
  */
 @State(Scope.Benchmark)
@@ -61,17 +65,20 @@ public class RequestMetricsFilterBenchmark {
 
     private RequestMetricsFilter filter;
     private RequestMetricsFilter allLabelsFilter;
+    private RequestMetricsFilter firstByteOffFilter;
     private NaiveRequestMetricsFilter naive;
     private Timer floorTimer;
     private ExcludedPaths excludedPaths;
     private ApiResolver apiResolver;
     private final AtomicLong floorInFlight = new AtomicLong();
 
-    private final StubExchange.Chain chain = new StubExchange.Chain();
     private final StubExchange.Request knownApi = StubExchange.get("/v1/models/llama3.2-3b", "/v1/models/{model_id}");
     private final StubExchange.Request unknownPath = StubExchange.get("/v2/no/such/path");
     private final StubExchange.Request excluded = StubExchange.get("/observe/metrics");
     private final StubExchange.Response ok = StubExchange.answered(Status.OK_200);
+    private final StubExchange.Chain chain = new StubExchange.Chain(ok);
+    private final InFlightRequests inFlightByStartTick =
+            new InFlightRequests(new InFlightRequests.Ticks(Duration.ofSeconds(10), System.nanoTime()));
     private final long fixedDuration = 1_234_567L;
 
     @Setup
@@ -86,6 +93,9 @@ public class RequestMetricsFilterBenchmark {
                                                                    "labels.3", "route",
                                                                    "labels.4", "outcome")),
                                                    registry);
+        firstByteOffFilter = new RequestMetricsFilter(settings(Map.of("prefix", "first_byte_off",
+                                                                      "time-to-first-byte.enabled", "false")),
+                                                      registry);
         naive = new NaiveRequestMetricsFilter(registry, "naive", config, Set.copyOf(ROUTED_APIS));
         excludedPaths = new ExcludedPaths(config.excludedPaths());
         apiResolver = new ApiResolver(ROUTED_APIS, config.versionPrefixes());
@@ -107,6 +117,11 @@ public class RequestMetricsFilterBenchmark {
     @Benchmark
     public void hotPathKnownApi() {
         filter.filter(chain, knownApi, ok);
+    }
+
+    @Benchmark
+    public void hotPathFirstByteOff() {
+        firstByteOffFilter.filter(chain, knownApi, ok);
     }
 
     @Benchmark
@@ -147,6 +162,14 @@ public class RequestMetricsFilterBenchmark {
         long start = System.nanoTime();
         floorTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         floorInFlight.decrementAndGet();
+    }
+
+    @Benchmark
+    public void floorWithInFlightByStartTick() {
+        long start = System.nanoTime();
+        inFlightByStartTick.started(start);
+        floorTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        inFlightByStartTick.ended(start);
     }
 
     @Benchmark

@@ -38,13 +38,22 @@ final class StubExchange {
     private StubExchange() {
     }
 
-    /** A chain whose {@code proceed()} only counts its calls, the stand-in for "the route ran". */
+    /**
+     * A chain whose {@code proceed()} only counts its calls and tells the response's {@code beforeSend} listeners, the
+     * stand-in for "the route ran and sent its answer".
+     */
     static final class Chain implements FilterChain {
+        private final Response response;
         private long proceeded;
+
+        Chain(Response response) {
+            this.response = response;
+        }
 
         @Override
         public void proceed() {
             proceeded++;
+            response.sending();
         }
 
         long proceeded() {
@@ -202,9 +211,28 @@ final class StubExchange {
 
     static final class Response implements RoutingResponse {
         private final Status status;
+        // Helidon keeps these listeners in a list each response is made with; here one slot, reused.
+        private Runnable beforeSend;
 
         private Response(Status status) {
             this.status = status;
+        }
+
+        @Override
+        public ServerResponse beforeSend(Runnable listener) {
+            if (beforeSend != null) {
+                throw new IllegalStateException("one beforeSend listener per request expected");
+            }
+            beforeSend = listener;
+            return this;
+        }
+
+        void sending() {
+            Runnable listener = beforeSend;
+            if (listener != null) {
+                beforeSend = null;
+                listener.run();
+            }
         }
 
         @Override

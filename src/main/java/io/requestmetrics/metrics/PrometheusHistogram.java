@@ -1,0 +1,175 @@
+package io.requestmetrics.metrics;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.helidon.metrics.api.MeterRegistry;
+
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.prometheus.client.Collector;
+import io.prometheus.client.CollectorRegistry;
+
+/**
+ * A histogram in seconds whose observations cost two uncontended adds, published in the Prometheus registry that
+ * Helidon's {@code /observe/metrics} scrapes, next to the meters Helidon keeps.
+ * <p>
+ * Why not a Helidon {@code Timer}: one timer record costs about as much as the rest of a measured request (it also
+ * keeps a decaying maximum and reads the clock), and a second one per request would double the filter's cost. This
+ * keeps per series one {@link LongAdder} per bucket and one for the sum in nanoseconds, which a scrape turns into
+ * cumulative {@code _bucket}, {@code _count} (the sum of the buckets, so {@code +Inf} always equals it) and
+ * {@code _sum} samples, the exposition of a Helidon timer with buckets and no quantiles.
+ * <p>
+ * It is published only where Helidon's registry is backed by Micrometer's Prometheus registry (Helidon's default
+ * metrics provider); {@link #publish} returns empty otherwise. It is not in Helidon's JSON output, nor in a scrape
+ * that selects meters by {@code scope} or {@code name}, which Helidon resolves from its own meters.
+ */
+final class PrometheusHistogram extends Collector {
+
+    // One collector per name in each Prometheus registry: a later histogram of the same name replaces the earlier.
+    private static final Map<CollectorRegistry, Map<String, PrometheusHistogram>> PUBLISHED = new WeakHashMap<>();
+
+    private final String name;
+    private final String help;
+    private final long[] upperBoundsNanos;
+    private final List<String> upperBoundLabels;
+    private final List<String> labelNames;
+    private final List<String> bucketLabelNames;
+    private final Queue<Series> series = new ConcurrentLinkedQueue<>();
+
+    private PrometheusHistogram(String name, String help, List<Duration> upperBounds, List<String> labelNames) {
+        this.name = name;
+        this.help = help;
+        this.upperBoundsNanos = upperBounds.stream().mapToLong(Duration::toNanos).toArray();
+        this.upperBoundLabels = upperBounds.stream()
+                .map(bound -> Collector.doubleToGoString(bound.toNanos() / 1e9))
+                .toList();
+        this.labelNames = List.copyOf(labelNames);
+        List<String> withLe = new ArrayList<>(labelNames);
+        withLe.add("le");
+        this.bucketLabelNames = List.copyOf(withLe);
+    }
+
+    /**
+     * Publishes a histogram in the Prometheus registry behind {@code registry}, replacing one published earlier under
+     * the same name.
+     *
+     * @param registry    Helidon's registry, the one {@code /observe/metrics} serves
+     * @param name        metric name, e.g. {@code llama_stack_request_time_to_first_byte_seconds}
+     * @param help        its description
+     * @param upperBounds bucket upper bounds, strictly increasing
+     * @param labelNames  names of its labels, in the order {@link #series} is given their values
+     * @return the histogram, or empty if Helidon's registry is not backed by Micrometer's Prometheus registry
+     */
+    static Optional<PrometheusHistogram> publish(MeterRegistry registry, String name, String help, List<Duration> upperBounds,
+                                                 List<String> labelNames) {
+        Optional<CollectorRegistry> prometheus = prometheusRegistry(registry);
+        if (prometheus.isEmpty()) {
+            return Optional.empty();
+        }
+        PrometheusHistogram histogram = new PrometheusHistogram(name, help, upperBounds, labelNames);
+        synchronized (PUBLISHED) {
+            Map<String, PrometheusHistogram> byName = PUBLISHED.computeIfAbsent(prometheus.get(), it -> new java.util.HashMap<>());
+            PrometheusHistogram earlier = byName.put(name, histogram);
+            if (earlier != null) {
+                prometheus.get().unregister(earlier);
+            }
+            prometheus.get().register(histogram);
+        }
+        return Optional.of(histogram);
+    }
+
+    /**
+     * A new series, not yet published: {@link #attach} it once it is the one its caller keeps for these values.
+     *
+     * @param labelValues values of the labels, in the order of the names given to {@link #publish}
+     * @return the series
+     */
+    Series series(List<String> labelValues) {
+        if (labelValues.size() != labelNames.size()) {
+            throw new IllegalArgumentException("expected values for " + labelNames + ", got " + labelValues);
+        }
+        return new Series(List.copyOf(labelValues));
+    }
+
+    /**
+     * Publishes a series made by {@link #series}.
+     *
+     * @param kept the series
+     */
+    void attach(Series kept) {
+        series.add(kept);
+    }
+
+    @Override
+    public List<MetricFamilySamples> collect() {
+        List<MetricFamilySamples.Sample> samples = new ArrayList<>();
+        for (Series one : series) {
+            long cumulative = 0;
+            for (int bucket = 0; bucket <= upperBoundsNanos.length; bucket++) {
+                cumulative += one.buckets[bucket].sum();
+                List<String> values = new ArrayList<>(one.labelValues);
+                values.add(bucket < upperBoundsNanos.length ? upperBoundLabels.get(bucket) : "+Inf");
+                samples.add(new MetricFamilySamples.Sample(name + "_bucket", bucketLabelNames, values, cumulative));
+            }
+            samples.add(new MetricFamilySamples.Sample(name + "_count", labelNames, one.labelValues, cumulative));
+            samples.add(new MetricFamilySamples.Sample(name + "_sum", labelNames, one.labelValues, one.sumNanos.sum() / 1e9));
+        }
+        if (samples.isEmpty()) {
+            return Collections.emptyList();
+        }
+        return List.of(new MetricFamilySamples(name, Type.HISTOGRAM, help, samples));
+    }
+
+    private static Optional<CollectorRegistry> prometheusRegistry(MeterRegistry registry) {
+        io.micrometer.core.instrument.MeterRegistry micrometer;
+        try {
+            micrometer = registry.unwrap(io.micrometer.core.instrument.MeterRegistry.class);
+        } catch (IllegalArgumentException | ClassCastException e) {
+            return Optional.empty();
+        }
+        if (micrometer instanceof PrometheusMeterRegistry prometheus) {
+            return Optional.of(prometheus.getPrometheusRegistry());
+        }
+        if (micrometer instanceof CompositeMeterRegistry composite) {
+            return composite.getRegistries().stream()
+                    .filter(PrometheusMeterRegistry.class::isInstance)
+                    .map(it -> ((PrometheusMeterRegistry) it).getPrometheusRegistry())
+                    .findFirst();
+        }
+        return Optional.empty();
+    }
+
+    /** The observations of one combination of label values. */
+    final class Series {
+        private final List<String> labelValues;
+        // Non-cumulative: buckets[i] counts observations in (bound i-1, bound i]; the last, those above every bound.
+        private final LongAdder[] buckets;
+        private final LongAdder sumNanos = new LongAdder();
+
+        private Series(List<String> labelValues) {
+            this.labelValues = labelValues;
+            this.buckets = new LongAdder[upperBoundsNanos.length + 1];
+            for (int bucket = 0; bucket < buckets.length; bucket++) {
+                buckets[bucket] = new LongAdder();
+            }
+        }
+
+        /**
+         * @param nanos the observation, in nanoseconds, not negative
+         */
+        void record(long nanos) {
+            int bucket = java.util.Arrays.binarySearch(upperBoundsNanos, nanos);
+            buckets[bucket >= 0 ? bucket : -bucket - 1].increment();
+            sumNanos.add(nanos);
+        }
+    }
+}

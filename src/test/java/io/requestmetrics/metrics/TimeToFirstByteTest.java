@@ -1,0 +1,272 @@
+package io.requestmetrics.metrics;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpRoute;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+
+import io.requestmetrics.testing.FaultsApi;
+import io.requestmetrics.testing.Http;
+import io.requestmetrics.testing.Poll;
+import io.requestmetrics.testing.Scrape;
+import io.requestmetrics.testing.TestServers;
+
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code llama_stack_request_time_to_first_byte_seconds}: which requests have an observation, and how it relates to
+ * the duration of the same request, on a real server.
+ */
+@ServerTest
+class TimeToFirstByteTest {
+
+    private static final String REQUESTS = "llama_stack_requests_total";
+    private static final String DURATION = "llama_stack_request_duration_seconds";
+    private static final String FIRST_BYTE = "llama_stack_request_time_to_first_byte_seconds";
+    private static final FaultsApi FAULTS = new FaultsApi();
+
+    private final URI api;
+    private final URI admin;
+
+    TimeToFirstByteTest(URI api, @io.helidon.webserver.testing.junit5.Socket("admin") URI admin) {
+        this.api = api;
+        this.admin = admin;
+    }
+
+    @SetUpServer
+    static void server(WebServerConfig.Builder server) {
+        TestServers.setUp(server);
+    }
+
+    @SetUpRoute
+    static void routing(HttpRouting.Builder routing) {
+        TestServers.routing(routing, FAULTS);
+    }
+
+    @Test
+    void firstByteCountIsTheRequestCountMinusTheRequestsThatEndedBeforeTheirHeaders() throws IOException {
+        int n = 6;
+        record Call(String method, String path, String body, String accept, int status) { }
+        List<Call> calls = List.of(
+                new Call("GET", "/v1/health", null, null, 200),
+                new Call("HEAD", "/v1/models", null, null, 200),
+                new Call("GET", "/v1/models/no-such-model", null, null, 404),
+                new Call("POST", "/v1/models", "{\"model_id\":\"\"}", null, 400),
+                new Call("GET", "/v1/models", null, "text/html", 406),
+                new Call("DELETE", "/v1/health", null, null, 405),
+                new Call("GET", "/v1/no-such-api", null, null, 404),
+                new Call("GET", "/v1/faults/throw", null, null, 500),
+                // Escapes routing: Helidon writes its 400 after the filter has recorded the request.
+                new Call("GET", "/v1/faults/bad-request", null, null, 400));
+        Scrape before = Scrape.settled(admin);
+
+        for (Call call : calls) {
+            for (int i = 0; i < n; i++) {
+                HttpResponse<String> response = call.body() != null
+                        ? Http.postJson(api, call.path(), call.body())
+                        : call.accept() != null
+                        ? Http.send(api, call.method(), call.path(), new byte[0], "Accept", call.accept())
+                        : Http.send(api, call.method(), call.path(), new byte[0]);
+                assertThat(call.path(), response.statusCode(), is(call.status()));
+            }
+        }
+        // Leaves while its body is read: 499, and nothing was ever sent.
+        for (int i = 0; i < n; i++) {
+            leaveWhileTheBodyIsRead();
+        }
+
+        Map<String, Double> endedBeforeHeaders = Map.of("faults/400", (double) n, "models/499", (double) n);
+        Map<String, Double> requests = Poll.until(() -> Scrape.of(admin).deltasSince(before, REQUESTS, "api", "status"), Map.of(
+                "health/200", (double) n, "models/200", (double) n, "models/404", (double) n, "models/400", (double) n,
+                "models/406", (double) n, "health/405", (double) n, "unknown/404", (double) n, "faults/500", (double) n,
+                "faults/400", (double) n, "models/499", (double) n));
+        Map<String, Double> expectedFirstBytes = new HashMap<>();
+        requests.forEach((key, count) -> {
+            double withHeaders = count - endedBeforeHeaders.getOrDefault(key, 0.0);
+            if (withHeaders != 0) {
+                expectedFirstBytes.put(key, withHeaders);
+            }
+        });
+        Scrape after = Scrape.settled(admin);
+        assertThat(after.deltasSince(before, FIRST_BYTE + "_count", "api", "status"), is(expectedFirstBytes));
+        assertThat(after.deltasSince(before, FIRST_BYTE + "_bucket", "api", "status", "le").get("health/200/+Inf"),
+                   is((double) n));
+    }
+
+    @Test
+    void firstByteIsNeverLaterThanTheEndOfTheSameRequest() {
+        createDataset("ttfb-rows", 1);
+        List<String> paths = List.of("/v1/health", "/v1/models", "/v1/models/nope", "/v1/datasets/ttfb-rows/rows");
+        for (String path : paths) {
+            Scrape before = Scrape.settled(admin);
+            String accept = path.endsWith("/rows") ? "application/x-ndjson" : "application/json";
+
+            assertThat(path, Http.get(api, path, "Accept", accept).statusCode(), greaterThanOrEqualTo(200));
+
+            Scrape after = Scrape.settled(admin);
+            Map<String, Double> counted = after.deltasSince(before, FIRST_BYTE + "_count", "api", "status");
+            assertThat(path, counted.size(), is(1));
+            assertThat(path, counted.values().iterator().next(), is(1.0));
+            double firstByte = sum(after, FIRST_BYTE) - sum(before, FIRST_BYTE);
+            double duration = sum(after, DURATION) - sum(before, DURATION);
+            assertThat(path, firstByte, greaterThan(0.0));
+            assertThat(path, firstByte, lessThanOrEqualTo(duration));
+        }
+    }
+
+    @Test
+    void streamWhoseFirstLineIsHeldBackIsTimedToItsHeadersAndItsDurationCoversTheRest() throws Exception {
+        FAULTS.releaseFirstLine = new CountDownLatch(1);
+        FAULTS.releaseLastLine = new CountDownLatch(1);
+        FAULTS.lateStreamEntered.drainPermits();
+        String[] labels = {"api", "faults", "status", "200"};
+        Scrape before = Scrape.settled(admin);
+        long heldBack;
+        long restHeld;
+        try (Socket socket = new Socket("127.0.0.1", api.getPort())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(request("/v1/faults/late-stream"));
+            assertTrue(FAULTS.lateStreamEntered.tryAcquire(20, TimeUnit.SECONDS), "the handler was entered");
+            long entered = System.nanoTime();
+            Thread.sleep(300);
+            heldBack = System.nanoTime() - entered;
+            FAULTS.releaseFirstLine.countDown();
+            readUntil(socket.getInputStream(), "{\"part\":1}");
+            long firstLineRead = System.nanoTime();
+            Thread.sleep(200);
+            restHeld = System.nanoTime() - firstLineRead;
+            FAULTS.releaseLastLine.countDown();
+            readUntil(socket.getInputStream(), "{\"part\":2}");
+        } finally {
+            FAULTS.releaseFirstLine.countDown();
+            FAULTS.releaseLastLine.countDown();
+        }
+
+        Poll.until(() -> Scrape.of(admin).value(FIRST_BYTE + "_count", labels), before.value(FIRST_BYTE + "_count", labels) + 1);
+        Scrape after = Scrape.settled(admin);
+        double firstByte = after.value(FIRST_BYTE + "_sum", labels) - before.value(FIRST_BYTE + "_sum", labels);
+        double duration = after.value(DURATION + "_sum", labels) - before.value(DURATION + "_sum", labels);
+        assertThat("time to first byte >= the time its first line was held back", firstByte,
+                   greaterThanOrEqualTo(heldBack / 1e9));
+        assertThat("duration >= time to first byte + the time the rest was held", duration,
+                   greaterThanOrEqualTo(firstByte + restHeld / 1e9));
+    }
+
+    @Test
+    void streamAskedForBeforeItsFirstWriteIsTimedFromTheAskingAsHelidonCallsBeforeSendThen() throws Exception {
+        FAULTS.releaseLastLine = new CountDownLatch(1);
+        FAULTS.lateStreamEntered.drainPermits();
+        String[] labels = {"api", "faults", "status", "200"};
+        Scrape before = Scrape.settled(admin);
+        long waited;
+        try (Socket socket = new Socket("127.0.0.1", api.getPort())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(request("/v1/faults/open-then-wait"));
+            assertTrue(FAULTS.lateStreamEntered.tryAcquire(20, TimeUnit.SECONDS), "the stream was asked for");
+            long opened = System.nanoTime();
+            Thread.sleep(300);
+            waited = System.nanoTime() - opened;
+            FAULTS.releaseLastLine.countDown();
+            readUntil(socket.getInputStream(), "{\"part\":1}");
+        } finally {
+            FAULTS.releaseLastLine.countDown();
+        }
+
+        Poll.until(() -> Scrape.of(admin).value(FIRST_BYTE + "_count", labels), before.value(FIRST_BYTE + "_count", labels) + 1);
+        Scrape after = Scrape.settled(admin);
+        double firstByte = after.value(FIRST_BYTE + "_sum", labels) - before.value(FIRST_BYTE + "_sum", labels);
+        double duration = after.value(DURATION + "_sum", labels) - before.value(DURATION + "_sum", labels);
+        // The headers only left with the first line, but beforeSend fired when the handler asked for the stream.
+        assertThat(firstByte, lessThanOrEqualTo(duration - waited / 1e9));
+    }
+
+    @Test
+    void clientThatLeavesMidStreamIsCounted499WithItsTimeToFirstByte() throws IOException {
+        createDataset("ttfb-abort", 20);
+        String[] aborted = {"api", "datasets", "status", "499"};
+        Scrape before = Scrape.settled(admin);
+
+        try (Socket socket = new Socket("127.0.0.1", api.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET /v1/datasets/ttfb-abort/rows HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Accept: application/x-ndjson\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            readUntil(socket.getInputStream(), "200 OK");
+            // Reset, not FIN: the server's next write fails at once instead of filling the socket buffers.
+            socket.setSoLinger(true, 0);
+        }
+
+        Poll.until(() -> Scrape.of(admin).value(REQUESTS, aborted), before.value(REQUESTS, aborted) + 1);
+        Scrape after = Scrape.settled(admin);
+        assertThat(after.deltasSince(before, FIRST_BYTE + "_count", "api", "status"), is(Map.of("datasets/499", 1.0)));
+        assertThat(after.deltasSince(before, REQUESTS, "api", "status"), is(Map.of("datasets/499", 1.0)));
+    }
+
+    private void leaveWhileTheBodyIsRead() throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", api.getPort())) {
+            socket.getOutputStream().write(("POST /v1/models HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 100\r\n\r\n{\"model_id\":").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            socket.setSoLinger(true, 0);
+        }
+    }
+
+    /** Registers a dataset of {@code batches} x 1,000 rows of about 430 bytes, appended a batch at a time. */
+    private void createDataset(String id, int batches) {
+        int status = Http.postJson(api, "/v1/datasets", "{\"dataset_id\":\"" + id + "\",\"purpose\":\"eval/question-answer\"}")
+                .statusCode();
+        assertThat(status, is(201));
+        String padding = "x".repeat(400);
+        String batch = IntStream.range(0, 1000)
+                .mapToObj(i -> "{\"question\":\"q" + i + "\",\"answer\":\"" + padding + "\"}")
+                .collect(Collectors.joining(",", "{\"rows\":[", "]}"));
+        for (int i = 0; i < batches; i++) {
+            assertThat(Http.postJson(api, "/v1/datasets/" + id + "/rows", batch).statusCode(), is(200));
+        }
+    }
+
+    private static double sum(Scrape scrape, String histogram) {
+        return scrape.value(histogram + "_sum");
+    }
+
+    private static byte[] request(String path) {
+        return ("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Reads until {@code expected} has arrived; fails on end of stream or after the socket's timeout. */
+    private static void readUntil(InputStream in, String expected) throws IOException {
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        while (!seen.toString(StandardCharsets.UTF_8).contains(expected)) {
+            int read = in.read(buffer);
+            if (read < 0) {
+                throw new AssertionError("connection ended before " + expected + " arrived: " + seen);
+            }
+            seen.write(buffer, 0, read);
+        }
+        assertThat(seen.toString(StandardCharsets.UTF_8), containsString(expected));
+    }
+}
