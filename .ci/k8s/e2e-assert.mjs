@@ -1,7 +1,7 @@
 // Traffic and assertions of the Prometheus end-to-end test (three replicas), through the Prometheus HTTP API.
 //
 //   node e2e-assert.mjs --prometheus URL --facts facts.json --replicas replicas.json --work DIR
-//                       --job JOB --namespace NS [--in-flight K]
+//                       --job JOB --namespace NS [--in-flight K] [--long-running-seconds S]
 //   node e2e-assert.mjs --phase down --prometheus URL --facts facts.json --job JOB --namespace NS --pod POD
 //
 // replicas.json: [{name, api, admin, pod, multiplier}]: ports of each replica and its pod label.
@@ -14,14 +14,15 @@
 //      sum by (api, status) (increase(llama_stack_requests_total[..])) over the window equals what was sent
 //      to the three replicas. Each replica's window runs from its last scrape before the traffic to its
 //      first scrape after it (`@` its timestamp), so increase() has nothing to extrapolate;
-//   5. histogram_quantile(0.95, sum by (api, le) (rate(..._bucket[1m]))) gives one series per api;
-//   6. every recording rule has data: one series per api (no pod left), the SLO error ratios exactly 0,
-//      the objectives exactly as configured; the SLI's bucket (le) exists on the real scrape;
-//   7. every dashboard query returns a finite value; every rule evaluates; no alert is pending or firing;
 //   4b. time to first byte: its _count equals requests_total for every (pod, api, status) (every request of the run
 //      sent its headers, the primed 499 too); in every bucket both histograms have, TTFB's count >= the duration's
 //      and TTFB's _sum <= the duration's (a request's first byte never comes after its end);
+//   5. histogram_quantile(0.95, sum by (api, le) (rate(..._bucket[1m]))) gives one series per api;
 //   5b. the same fleet quantile from the time-to-first-byte buckets: one series per api;
+//   6. every recording rule has data: one series per api (no pod left), the SLO error ratios exactly 0,
+//      the objectives exactly as configured; the SLI's bucket (le) exists on the real scrape;
+//   7. every dashboard query returns a finite value; the time-to-first-byte panels equal the quantile of the raw buckets
+//      summed over the replicas at the rule's sample time; every rule evaluates; no alert is pending or firing;
 //   8. prometheus-adapter: K NDJSON streams held open (not read) on replica a, none on b and c; the
 //      adapter rule's metricsQuery, filled in as the adapter does, returns K for a's pod and 0 for the
 //      others; with --long-running-seconds S (the replicas' long-running-threshold): the long-running gauge is K
@@ -297,7 +298,7 @@ await poll(`${TTFB}_count per (pod, api, status) equals llama_stack_requests_tot
   // A request's first byte never comes after its end: in every (pod, api, status, le) bucket both histograms have, the
   // time-to-first-byte count is at least the duration's, and per (pod, api, status) its _sum is at most the duration's.
   const byBucket = async (m) => new Map((await query(`sum by (pod, api, status, le) (${m}_bucket{${sel}})`)).result
-    .map((s) => [`${s.metric.pod} ${s.metric.api} ${s.metric.status} le=${Number(s.metric.le)}`, Number(s.value[1])]));
+    .map((s) => [`${s.metric.pod} ${s.metric.api} ${s.metric.status} le=${s.metric.le === "+Inf" ? "+Inf" : Number(s.metric.le)}`, Number(s.value[1])]));
   const t = await byBucket(TTFB);
   const d = await byBucket(DURATION);
   const common = [...t.keys()].filter((k) => d.has(k));
@@ -391,6 +392,25 @@ for (const d of facts.dashboardExprs) {
     const r = await query(q);
     const finite = r.result.filter((s) => Number.isFinite(Number(s.value[1])));
     return { ok: r.result.length > 0 && finite.length === r.result.length, detail: `${r.result.length} series, ${finite.length} finite: ${JSON.stringify(r.result).slice(0, 300)}` };
+  });
+}
+// The time-to-first-byte panels give, per api, exactly the quantile of the buckets summed over the three replicas:
+// the recording rule's last sample equals histogram_quantile over the raw buckets at that sample's timestamp.
+for (const d of facts.dashboardExprs.filter((x) => /_time_to_first_byte_seconds:p\d+_rate5m/.test(x.expr))) {
+  const record = /[a-z_]+:[a-z0-9_]+_time_to_first_byte_seconds:p(\d+)_rate5m/.exec(d.expr);
+  const q = Number(record[1]) / 100;
+  const window = /rate\([^\[]+\[(\w+)\]/.exec((facts.records ?? []).find((x) => x.record.startsWith("namespace_api_le:") && x.record.includes("time_to_first_byte"))?.expr ?? "")?.[1] ?? "5m";
+  await poll(`dashboard "${d.panel}" ${d.refId}: per api = histogram_quantile(${q}, sum by (api, le) (rate(${TTFB}_bucket[${window}]))) over the three replicas, at the rule's sample time`, async () => {
+    const r = await query(`timestamp(${substitute(d.expr)})`);
+    const v = new Map((await query(substitute(d.expr))).result.map((s) => [s.metric.api, Number(s.value[1])]));
+    const rows = [];
+    for (const s of r.result) {
+      const at = s.value[1];
+      const raw = await query(`histogram_quantile(${q}, sum by (api, le) (rate(${TTFB}_bucket{${sel},api="${s.metric.api}"}[${window}] @ ${at})))`);
+      rows.push([s.metric.api, v.get(s.metric.api), Number(raw.result[0]?.value[1])]);
+    }
+    const same = (x, y) => Number.isFinite(x) && x > 0 && Math.abs(x - y) <= 1e-12 * Math.max(1, Math.abs(y));
+    return { ok: rows.length === APIS.length && rows.every(([, a, b]) => same(a, b)), detail: JSON.stringify(rows) };
   });
 }
 await poll(`rules loaded and evaluated without error (${facts.alerts.length} alerts, ${(facts.records ?? []).length} recording rules)`, async () => {
