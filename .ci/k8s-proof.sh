@@ -18,7 +18,8 @@
 #      broken in turn, must make the unit tests fail.
 #   3. prometheus-e2e.sh: three replicas of the service jar and a real prometheus on 127.0.0.1, scrape
 #      config from the rendered manifests, known traffic per replica, assertions through the Prometheus
-#      HTTP API, and the prometheus-adapter query with K requests held in flight on one replica.
+#      HTTP API, and the prometheus-adapter query and the long-running gauge and alert with K requests held
+#      in flight on one replica.
 # Last line: "k8s-proof: N passed, N failed"; exit code 0 only if every stage passed.
 #
 # Environment: JAVA_HOME (a JDK 21+; default: the newest under /usr/lib/jvm, see scripts/jdk.sh),
@@ -216,7 +217,7 @@ else
   fi
 fi
 if ((e2e_rc == 0)); then
-  pass "e2e: 3 replicas, exact counts and increase() per (api, status), one p95 series per api, recording rules, dashboard queries, alerts quiet, adapter query 10/0/0, latency burn alerts fire on 10 slow 499s, target-down for one pod"
+  pass "e2e: 3 replicas, exact counts and increase() per (api, status), TTFB _count = requests_total, one p95 series per api, recording rules, dashboard queries, alerts quiet, adapter query 10/0/0, long-running 10 for datasets on one pod and its alert pending, latency burn alerts fire on 10 slow 499s, target-down for one pod"
 else
   fail "e2e"
   for f in "$WORK"/e2e*/service-*.log "$WORK"/e2e*/prometheus.log; do [[ -f $f ]] && { echo "--- $f (tail)"; tail -20 "$f"; }; done

@@ -1,7 +1,7 @@
 // Traffic and assertions of the Prometheus end-to-end test (three replicas), through the Prometheus HTTP API.
 //
 //   node e2e-assert.mjs --prometheus URL --facts facts.json --replicas replicas.json --work DIR
-//                       --job JOB --namespace NS [--in-flight K]
+//                       --job JOB --namespace NS [--in-flight K] [--long-running-seconds S]
 //   node e2e-assert.mjs --phase down --prometheus URL --facts facts.json --job JOB --namespace NS --pod POD
 //
 // replicas.json: [{name, api, admin, pod, multiplier}]: ports of each replica and its pod label.
@@ -14,13 +14,23 @@
 //      sum by (api, status) (increase(llama_stack_requests_total[..])) over the window equals what was sent
 //      to the three replicas. Each replica's window runs from its last scrape before the traffic to its
 //      first scrape after it (`@` its timestamp), so increase() has nothing to extrapolate;
+//   4b. time to first byte: its _count equals requests_total for every (pod, api, status) (every request of the run
+//      sent its headers, the primed 499 too); in every bucket both histograms have, TTFB's count >= the duration's
+//      and TTFB's _sum <= the duration's (a request's first byte never comes after its end);
 //   5. histogram_quantile(0.95, sum by (api, le) (rate(..._bucket[1m]))) gives one series per api;
+//   5b. the same fleet quantile from the time-to-first-byte buckets: one series per api;
 //   6. every recording rule has data: one series per api (no pod left), the SLO error ratios exactly 0,
 //      the objectives exactly as configured; the SLI's bucket (le) exists on the real scrape;
-//   7. every dashboard query returns a finite value; every rule evaluates; no alert is pending or firing;
+//   7. every dashboard query returns a finite value; the time-to-first-byte panels equal the quantile of the raw buckets
+//      summed over the replicas at the rule's sample time; every rule evaluates; no alert is pending or firing;
 //   8. prometheus-adapter: K NDJSON streams held open (not read) on replica a, none on b and c; the
 //      adapter rule's metricsQuery, filled in as the adapter does, returns K for a's pod and 0 for the
-//      others; after the streams are cut, K more 499s on a and 0 in flight everywhere;
+//      others; with --long-running-seconds S (the replicas' long-running-threshold): the long-running gauge is K
+//      for (a, datasets) and 0 for every other (pod, api), not before S after the streams opened, so is the
+//      dashboard's long-running panel for datasets, and RequestMetricsLongRunningRequests is pending for datasets
+//      with its labels and annotations rendered; after the streams are cut, K more 499s on a, 0 in flight and
+//      0 long-running everywhere, TTFB's _count still equal to requests_total, the K streams' first bytes within
+//      S and their durations beyond it;
 //   9. those K slow 499s (K = 10: about 11% of datasets' requests) fire the latency SLO's 6x, 3x and 1x
 //      burn alerts for datasets, and nothing else (no 14.4x, no availability alert: 499 is left out).
 // With --phase down (after replica a was stopped): RequestMetricsTargetDown turns pending for that pod only.
@@ -40,6 +50,10 @@ const NS = args.namespace;
 const POLL_MS = 500;
 const TIMEOUT_MS = Number(args["timeout-ms"] ?? 60000);
 const sel = `job="${JOB}"`;
+const TTFB = "llama_stack_request_time_to_first_byte_seconds";
+const DURATION = "llama_stack_request_duration_seconds";
+const LONG_RUNNING = "llama_stack_long_running_requests";
+const LR_SECONDS = Number(args["long-running-seconds"] ?? 0);
 
 let passed = 0;
 let failed = 0;
@@ -267,9 +281,50 @@ await poll("llama_stack_request_duration_seconds_count per api equals the reques
   return { ok: sameMap(seen, want), detail: `sent {${fmt(want)}} prometheus {${fmt(seen)}}` };
 });
 
+// 4b. time to first byte. Every request of this run sent its status line and headers (the primed stream was cut
+// after its status line arrived), so the histogram observed each one, under its final labels: no request ended
+// before its headers here, and _count equals requests_total for every (pod, api, status).
+const byPodApiStatusOf = async (q) => new Map((await query(q)).result.map((s) => [`${s.metric.pod} ${s.metric.api} ${s.metric.status}`, Number(s.value[1])]));
+const ttfbMatchesRequests = async () => {
+  const ttfb = await byPodApiStatusOf(`sum by (pod, api, status) (${TTFB}_count{${sel}})`);
+  const requests = await byPodApiStatusOf(`sum by (pod, api, status) (llama_stack_requests_total{${sel}})`);
+  return { ttfb, requests, ok: ttfb.size > 0 && ttfb.size === requests.size && sameMap(ttfb, requests) };
+};
+await poll(`${TTFB}_count per (pod, api, status) equals llama_stack_requests_total and what was sent (every request sent its headers, the cut 499 too)`, async () => {
+  const { ttfb, requests, ok } = await ttfbMatchesRequests();
+  return { ok: ok && sameMap(ttfb, sentRaw), detail: `sent {${fmt(sentRaw)}} ttfb {${fmt(ttfb)}} requests {${fmt(requests)}}` };
+});
+{
+  // A request's first byte never comes after its end: in every (pod, api, status, le) bucket both histograms have, the
+  // time-to-first-byte count is at least the duration's, and per (pod, api, status) its _sum is at most the duration's.
+  const byBucket = async (m) => new Map((await query(`sum by (pod, api, status, le) (${m}_bucket{${sel}})`)).result
+    .map((s) => [`${s.metric.pod} ${s.metric.api} ${s.metric.status} le=${s.metric.le === "+Inf" ? "+Inf" : Number(s.metric.le)}`, Number(s.value[1])]));
+  const t = await byBucket(TTFB);
+  const d = await byBucket(DURATION);
+  const common = [...t.keys()].filter((k) => d.has(k));
+  const les = [...new Set(common.map((k) => k.split(" ")[3]))];
+  const bad = common.filter((k) => t.get(k) < d.get(k));
+  report(common.length > 0 && bad.length === 0 && les.length >= 2,
+    `${TTFB}_bucket >= ${DURATION}_bucket in each of the ${common.length} (pod, api, status, le) buckets both have (${les.join(" ")})`,
+    `ttfb < duration: ${bad.map((k) => `${k}: ${t.get(k)} < ${d.get(k)}`).join("; ").slice(0, 400)}`);
+  const ts = await byPodApiStatusOf(`sum by (pod, api, status) (${TTFB}_sum{${sel}})`);
+  const ds = await byPodApiStatusOf(`sum by (pod, api, status) (${DURATION}_sum{${sel}})`);
+  const badSum = [...ts.keys()].filter((k) => !(ds.has(k) && ts.get(k) <= ds.get(k)));
+  report(ts.size > 0 && ts.size === ds.size && badSum.length === 0, `${TTFB}_sum <= ${DURATION}_sum for each of the ${ts.size} (pod, api, status)`,
+    badSum.map((k) => `${k}: ${ts.get(k)} > ${ds.get(k)}`).join("; ").slice(0, 400));
+}
+
 // 5. quantile over the fleet
 await poll("histogram_quantile(0.95, sum by (api, le) (rate(..._bucket[1m]))): one series per api, over the three replicas", async () => {
   const r = await query(`histogram_quantile(0.95, sum by (api, le) (rate(llama_stack_request_duration_seconds_bucket{${sel}}[1m])))`);
+  const apis = r.result.map((s) => s.metric.api).sort();
+  const onlyApi = r.result.every((s) => JSON.stringify(Object.keys(s.metric)) === '["api"]');
+  const finite = r.result.every((s) => Number.isFinite(Number(s.value[1])) && Number(s.value[1]) > 0);
+  return { ok: JSON.stringify(apis) === JSON.stringify(APIS) && onlyApi && finite, detail: JSON.stringify(r.result).slice(0, 400) };
+});
+
+await poll(`histogram_quantile(0.95, sum by (api, le) (rate(${TTFB}_bucket[1m]))): one series per api, over the three replicas`, async () => {
+  const r = await query(`histogram_quantile(0.95, sum by (api, le) (rate(${TTFB}_bucket{${sel}}[1m])))`);
   const apis = r.result.map((s) => s.metric.api).sort();
   const onlyApi = r.result.every((s) => JSON.stringify(Object.keys(s.metric)) === '["api"]');
   const finite = r.result.every((s) => Number.isFinite(Number(s.value[1])) && Number(s.value[1]) > 0);
@@ -339,6 +394,25 @@ for (const d of facts.dashboardExprs) {
     return { ok: r.result.length > 0 && finite.length === r.result.length, detail: `${r.result.length} series, ${finite.length} finite: ${JSON.stringify(r.result).slice(0, 300)}` };
   });
 }
+// The time-to-first-byte panels give, per api, exactly the quantile of the buckets summed over the three replicas:
+// the recording rule's last sample equals histogram_quantile over the raw buckets at that sample's timestamp.
+for (const d of facts.dashboardExprs.filter((x) => /_time_to_first_byte_seconds:p\d+_rate5m/.test(x.expr))) {
+  const record = /[a-z_]+:[a-z0-9_]+_time_to_first_byte_seconds:p(\d+)_rate5m/.exec(d.expr);
+  const q = Number(record[1]) / 100;
+  const window = /rate\([^\[]+\[(\w+)\]/.exec((facts.records ?? []).find((x) => x.record.startsWith("namespace_api_le:") && x.record.includes("time_to_first_byte"))?.expr ?? "")?.[1] ?? "5m";
+  await poll(`dashboard "${d.panel}" ${d.refId}: per api = histogram_quantile(${q}, sum by (api, le) (rate(${TTFB}_bucket[${window}]))) over the three replicas, at the rule's sample time`, async () => {
+    const r = await query(`timestamp(${substitute(d.expr)})`);
+    const v = new Map((await query(substitute(d.expr))).result.map((s) => [s.metric.api, Number(s.value[1])]));
+    const rows = [];
+    for (const s of r.result) {
+      const at = s.value[1];
+      const raw = await query(`histogram_quantile(${q}, sum by (api, le) (rate(${TTFB}_bucket{${sel},api="${s.metric.api}"}[${window}] @ ${at})))`);
+      rows.push([s.metric.api, v.get(s.metric.api), Number(raw.result[0]?.value[1])]);
+    }
+    const same = (x, y) => Number.isFinite(x) && x > 0 && Math.abs(x - y) <= 1e-12 * Math.max(1, Math.abs(y));
+    return { ok: rows.length === APIS.length && rows.every(([, a, b]) => same(a, b)), detail: JSON.stringify(rows) };
+  });
+}
 await poll(`rules loaded and evaluated without error (${facts.alerts.length} alerts, ${(facts.records ?? []).length} recording rules)`, async () => {
   const d = await api("/api/v1/rules");
   const rules = d.groups.flatMap((g) => g.rules);
@@ -357,6 +431,76 @@ await poll(`rules loaded and evaluated without error (${facts.alerts.length} ale
 for (const a of facts.alerts) {
   const r = await query(a.expr);
   report(r.result.length === 0, `alert expression ${a.alert} returns nothing on the healthy fleet`, JSON.stringify(r.result).slice(0, 300));
+}
+
+// 8b. long-running requests, while the K streams are held on replica a (opened at openedAt, ms) and after the cut.
+const ALERT_LR = "RequestMetricsLongRunningRequests";
+async function longRunningWhileHeld(a, openedAt) {
+  const key = `${a.pod} datasets`;
+  await poll(`long-running (threshold ${LR_SECONDS}s): ${LONG_RUNNING} ${K} for (${a.pod}, datasets), 0 for every other (pod, api)`, async () => {
+    const m = await (async () => new Map((await query(`sum by (pod, api) (${LONG_RUNNING}{${sel}})`)).result.map((s) => [`${s.metric.pod} ${s.metric.api}`, Number(s.value[1])])))();
+    const pods = new Set([...m.keys()].map((k) => k.split(" ")[0]));
+    const ok = m.get(key) === K && [...m].every(([k, v]) => v === (k === key ? K : 0)) && replicas.every((r) => pods.has(r.pod));
+    return { ok, detail: fmt(m) };
+  }, 30000);
+  {
+    // The streams count only once they are older than the threshold: the first scrape showing one is at least the
+    // threshold after they were opened, less the gauge's resolution (1/32 of the threshold) and 100 ms for the
+    // scrape's own latency (a sample's timestamp is its scrape's start).
+    const r = await query(`${LONG_RUNNING}{${sel},pod="${a.pod}",api="datasets"}[2m]`);
+    const samples = (r.result[0]?.values ?? []).map(([t, v]) => [Number(t) * 1000, Number(v)]);
+    const first = samples.find(([, v]) => v > 0);
+    const earliest = (LR_SECONDS * 1000 * 31) / 32 - 100;
+    report(!!first && first[0] - openedAt >= earliest && samples.every(([t, v]) => t >= openedAt || v === 0),
+      `long-running counts the streams only past the threshold: 0 before, first > 0 ${first ? ((first[0] - openedAt) / 1000).toFixed(3) : "?"}s after they opened (>= ${(earliest / 1000).toFixed(3)}s)`,
+      JSON.stringify(samples.map(([t, v]) => [((t - openedAt) / 1000).toFixed(3), v])));
+  }
+  const panel = facts.dashboardExprs.find((x) => x.expr.includes(`${LONG_RUNNING}:`));
+  if (!panel) report(false, "dashboard has a long-running panel");
+  else {
+    const q = substitute(panel.expr);
+    await poll(`dashboard "${panel.panel}" ${panel.refId}: ${K} for datasets, 0 for every other api: ${q}`, async () => {
+      const r = await query(q);
+      const m = new Map(r.result.map((s) => [s.metric.api, Number(s.value[1])]));
+      return { ok: m.get("datasets") === K && [...m].every(([k, v]) => v === (k === "datasets" ? K : 0)) && m.size > 1, detail: fmt(m) };
+    }, 30000);
+  }
+  const rule = facts.alerts.find((x) => x.alert === ALERT_LR);
+  if (!rule) report(false, `alert ${ALERT_LR} in the rules`);
+  else {
+    const render = (t) => t.replaceAll("{{ $labels.api }}", "datasets").replaceAll("{{ $labels.namespace }}", NS).replaceAll("{{ $value }}", String(K));
+    const wantLabels = JSON.stringify(Object.entries({ alertname: ALERT_LR, api: "datasets", namespace: NS, ...rule.labels }).sort());
+    const wantAnn = JSON.stringify(Object.entries(rule.annotations).map(([k, v]) => [k, render(v)]).sort());
+    await poll(`${ALERT_LR} pending (for ${rule.for}) for api="datasets", namespace ${NS}, value ${K}, labels and annotations as the rule renders them`, async () => {
+      const d = await api("/api/v1/alerts");
+      const lr = d.alerts.filter((x) => x.labels.alertname === ALERT_LR);
+      const ok = lr.length === 1 && lr[0].state === "pending" && Number(lr[0].value) === K
+        && JSON.stringify(Object.entries(lr[0].labels).sort()) === wantLabels && JSON.stringify(Object.entries(lr[0].annotations).sort()) === wantAnn;
+      return { ok, detail: JSON.stringify(lr).slice(0, 1200) };
+    }, 30000);
+  }
+}
+async function longRunningAfterCut(a) {
+  await poll(`streams cut: ${LONG_RUNNING} 0 for every (pod, api), ${ALERT_LR} gone, ${TTFB}_count still = llama_stack_requests_total per (pod, api, status)`, async () => {
+    const r = await query(`sum by (pod, api) (${LONG_RUNNING}{${sel}})`);
+    const nonZero = r.result.filter((s) => s.value[1] !== "0");
+    const d = await api("/api/v1/alerts");
+    const lr = d.alerts.filter((x) => x.labels.alertname === ALERT_LR);
+    const { ttfb, requests, ok } = await ttfbMatchesRequests();
+    return { ok: r.result.length > 0 && nonZero.length === 0 && lr.length === 0 && ok && ttfb.get(`${a.pod} datasets 499`) === K + 1,
+      detail: `long-running non-zero ${JSON.stringify(nonZero)}; alerts ${JSON.stringify(lr)}; ttfb {${fmt(ttfb)}} requests {${fmt(requests)}}` };
+  });
+  // The K held streams sent their headers at once and lasted beyond the threshold: all K + 1 datasets 499s on a (the
+  // primed one, cut at once, too) had their first byte within it; of their durations only the primed one is within it.
+  const at = async (m) => {
+    const r = await query(`sum by (le) (${m}_bucket{${sel},pod="${a.pod}",api="datasets",status="499"})`);
+    return r.result.find((s) => Number(s.metric.le) === LR_SECONDS)?.value[1];
+  };
+  const [t, d] = [await at(TTFB), await at(DURATION)];
+  if (t === undefined || d === undefined) console.log(`  (no le="${LR_SECONDS}" bucket in both histograms: the first-byte / duration split of the held streams is not checked)`);
+  else report(Number(t) === K + 1 && Number(d) === 1,
+    `the ${K} held streams: first byte within ${LR_SECONDS}s (${TTFB}_bucket{le="${LR_SECONDS}"} = ${K + 1} with the primed cut), duration beyond it (${DURATION}_bucket{le="${LR_SECONDS}"} = 1, the primed cut)`,
+    `ttfb ${t}, duration ${d}`);
 }
 
 // 8. prometheus-adapter: K requests in flight on replica a, none on b and c
@@ -380,12 +524,14 @@ if (asg) {
   const sockets = [];
   const hold = setTimeout(() => sockets.forEach((s) => s.destroy()), 60000); // bounded, whatever happens
   try {
+    const openedAt = Date.now();
     await openStreams(a, K, sockets);
     report(true, `${K} NDJSON streams open on replica ${a.name} (GET /v1/datasets/${DS}/rows, Accept: application/x-ndjson), not read`);
     await poll(`adapter query: ${K} in flight for pod ${a.pod}, 0 for the two others`, async () => {
       const { r, m } = await perPod();
       return { ok: expectPods(m, (rep) => (rep === a ? K : 0)) && r.result.every((s) => Object.keys(s.metric).join() === podLabel), detail: JSON.stringify(r.result) };
     });
+    if (LR_SECONDS > 0) await longRunningWhileHeld(a, openedAt);
   } catch (e) {
     report(false, `${K} NDJSON streams held open on replica ${a.name}`, String(e.message ?? e));
   } finally {
@@ -398,6 +544,7 @@ if (asg) {
     const { m } = await perPod();
     return { ok: n === K + 1 && expectPods(m, () => 0), detail: `499s ${n}; adapter ${fmt(m)}` };
   });
+  if (LR_SECONDS > 0) await longRunningAfterCut(a);
 
   // 9. the SLO alerts on real data: the K held streams were slow 499s, about 11% of datasets' requests.
   // The latency SLO keeps 499s: above 6%, its 6x, 3x and 1x burn alerts fire for datasets (and the 14.4x one when

@@ -6,9 +6,12 @@
 //
 // DIR holds rules.yaml and the test files (*.yaml, each with `rule_files: [rules.yaml]`). Mutants:
 //   every alert      never (can not fire), always (fires on everything)       -> its tests fail
+//   alert with for:  `for` halved (fires too early) and doubled (too late)
+//   alert `X > N`    threshold N + 1 (e.g. one hung request no longer enough)
 //   burn-rate alert  threshold x0.85 and x1.1; the long or the short window dropped
 //   every recording  (expr) + 1                                               -> a test naming it fails
-//   semantic         499 counted as a request; the latency SLI reads the next bucket up
+//   semantic         499 counted as a request; the latency SLI reads the next bucket up; the time-to-first-byte
+//                    rules read the duration histogram; the long-running rules read the in-flight gauge
 // A mutant runs against the test files that name its alert (`alertname: X`) or its recorded metric; the
 // semantic ones against the files with a 499 series / that bucket. Last line: "mutation: N of N mutants killed".
 import fs from "node:fs";
@@ -28,6 +31,7 @@ const testText = Object.fromEntries(testFiles.map((f) => [f, fs.readFileSync(pat
 const mutants = [];
 const add = (what, files, change, expectText) => mutants.push({ what, files, change, expectText });
 const filesNaming = (s) => testFiles.filter((f) => testText[f].includes(s));
+const seconds = (d) => [...String(d).matchAll(/(\d+)(ms|s|m|h|d)/g)].reduce((t, [, n, u]) => t + Number(n) * { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 }[u], 0);
 
 rules.groups.forEach((g, gi) =>
   g.rules.forEach((r, ri) => {
@@ -40,6 +44,16 @@ rules.groups.forEach((g, gi) =>
       const expect = `alertname: ${r.alert}`;
       add(`${r.alert}: can not fire`, files, set((e) => `(${e}) and on() vector(0) > 1`), expect);
       add(`${r.alert}: fires on everything`, files, set((e) => `(${e}) or on() vector(1)`), expect);
+      const forSeconds = r.for ? seconds(r.for) : 0;
+      if (forSeconds > 0) {
+        const setFor = (s) => (doc) => (doc.groups[gi].rules[ri].for = `${s}s`);
+        add(`${r.alert}: for ${r.for} halved`, files, setFor(forSeconds / 2), expect);
+        add(`${r.alert}: for ${r.for} doubled`, files, setFor(forSeconds * 2), expect);
+      }
+      const single = /^([\s\S]*\S)\s*>\s*([0-9.]+)$/.exec(r.expr.trim());
+      if (single && !/\nand\n/.test(r.expr)) {
+        add(`${r.alert}: threshold ${single[2]} + 1`, files, set(() => `${single[1]} > ${Number(single[2]) + 1}`), expect);
+      }
       const parts = r.expr.trim().split(/\nand\n/);
       if (parts.length === 2) {
         const scale = (k) => (e) => e.replace(/> ([0-9.e-]+)/g, (m, n) => `> ${Number((Number(n) * k).toPrecision(12))}`);
@@ -62,6 +76,15 @@ if (JSON.stringify(rules).includes('status!=\\"499\\"')) {
 const le = JSON.stringify(rules).match(/_bucket\{le=\\"([^\\]+)\\"\}/)?.[1];
 if (le) {
   add(`semantic: latency SLI reads le="+Inf" instead of le="${le}"`, filesNaming(`le="${le}"`), everywhere((e) => e.replaceAll(`_bucket{le="${le}"}`, '_bucket{le="+Inf"}')), null);
+}
+
+const TTFB = "llama_stack_request_time_to_first_byte_seconds_bucket";
+if (JSON.stringify(rules).includes(TTFB)) {
+  add("semantic: time-to-first-byte rules read the duration histogram", filesNaming(TTFB), everywhere((e) => e.replaceAll(TTFB, "llama_stack_request_duration_seconds_bucket")), null);
+}
+const LONG = /(?<![\w:])llama_stack_long_running_requests\b/g;
+if (JSON.stringify(rules).match(LONG)) {
+  add("semantic: long-running rules read the in-flight gauge llama_stack_concurrent_requests", filesNaming("llama_stack_long_running_requests{"), everywhere((e) => e.replace(LONG, "llama_stack_concurrent_requests")), null);
 }
 
 function run(m, i) {

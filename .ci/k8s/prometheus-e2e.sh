@@ -86,11 +86,15 @@ wait_for() {
 }
 
 # ---------------------------------------------------------------- three replicas, with the ConfigMap's app.yaml
+# A request counts as long-running (llama_stack_long_running_requests) after 1 s instead of the default 10 s, so that
+# the streams held open below show up within seconds.
+LONG_RUNNING_SECONDS=1
 for r in "${REPLICAS[@]}"; do
   read -r name api admin pod <<< "$r"
   # E2E_SERVICE_OPTS: further -D settings for every replica (the proof turns the opt-in labels on with it).
   # shellcheck disable=SC2086
-  APP_CONFIG="$WORK/app.yaml" "$JAVA" ${E2E_SERVICE_OPTS:-} \
+  APP_CONFIG="$WORK/app.yaml" "$JAVA" "-Dserver.features.request-metrics.long-running-threshold=PT${LONG_RUNNING_SECONDS}S" \
+    ${E2E_SERVICE_OPTS:-} \
     -Dserver.host=127.0.0.1 "-Dserver.port=$api" \
     "-Dserver.sockets.$ADMIN_INDEX.host=127.0.0.1" "-Dserver.sockets.$ADMIN_INDEX.port=$admin" \
     -jar "$JAR" > "$WORK/service-$name.log" 2>&1 &
@@ -160,7 +164,8 @@ node -e '
   console.log(JSON.stringify(pods.map(([name, api, admin, pod], i) => ({ name, api: +api, admin: +admin, pod, multiplier: mult[i] }))));' \
   "$(IFS=';'; echo "${REPLICAS[*]}")" > "$WORK/replicas.json"
 node "$HERE/e2e-assert.mjs" --prometheus "http://127.0.0.1:$PROM_PORT" --facts "$FACTS" \
-  --replicas "$WORK/replicas.json" --work "$WORK" --job "$JOB" --namespace "$NAMESPACE" --in-flight 10
+  --replicas "$WORK/replicas.json" --work "$WORK" --job "$JOB" --namespace "$NAMESPACE" --in-flight 10 \
+  --long-running-seconds "$LONG_RUNNING_SECONDS"
 
 # ---------------------------------------------------------------- the labels the replicas carry
 # api and status only by default; the opt-in ones (method, route, outcome) when E2E_SERVICE_OPTS turns them on.

@@ -394,6 +394,9 @@ const DASHBOARD_NEEDS = [
   ["p95 from the summed buckets (recording rule)", (e) => /namespace_api:llama_stack_request_duration_seconds:p95_rate5m\{/.test(e)],
   ["p99 from the summed buckets (recording rule)", (e) => /namespace_api:llama_stack_request_duration_seconds:p99_rate5m\{/.test(e)],
   ["in-flight by api (recording rule)", (e) => /sum by \(api\)\s*\(namespace_api:llama_stack_concurrent_requests:sum\{/.test(e)],
+  ["time to first byte p50 from the summed buckets (recording rule)", (e) => /namespace_api:llama_stack_request_time_to_first_byte_seconds:p50_rate5m\{/.test(e)],
+  ["time to first byte p95 from the summed buckets (recording rule)", (e) => /namespace_api:llama_stack_request_time_to_first_byte_seconds:p95_rate5m\{/.test(e)],
+  ["long-running requests by api (recording rule)", (e) => /sum by \(api\)\s*\(namespace_api:llama_stack_long_running_requests:sum\{/.test(e)],
   ["remaining error budget per SLO", (e) => /1 - .*namespace_api:slo_sli_errors:ratio_rate30d\{.*slo:error_budget:ratio/s.test(e)],
   ["burn rate per SLO", (e) => /namespace_api:slo_sli_errors:ratio_rate1h\{.*slo:error_budget:ratio/s.test(e)],
 ];
@@ -432,11 +435,12 @@ function dashboardChecks(objs, checks) {
   return { dash, exprs };
 }
 
-// RequestMetricsHighErrorRatio and RequestMetricsHighLatencyP95 are folded into the SLO alerts.
+// RequestMetricsHighErrorRatio and RequestMetricsHighLatencyP95 are folded into the SLO alerts;
+// RequestMetricsLongRunningRequests replaced RequestMetricsRequestsStuckInFlight (docs/KUBERNETES.md, "Alerts").
 const BURN_TIERS = ["1h5m", "6h30m", "1d2h", "3d6h"];
 const EXPECTED_ALERTS = [
   "RequestMetricsTargetDown",
-  "RequestMetricsRequestsStuckInFlight",
+  "RequestMetricsLongRunningRequests",
   ...["Availability", "Latency"].flatMap((s) => BURN_TIERS.map((t) => `RequestMetrics${s}BudgetBurn${t}`)),
 ];
 const EXPECTED_RECORDS = [
@@ -447,7 +451,12 @@ const EXPECTED_RECORDS = [
   "namespace_api:llama_stack_request_duration_seconds:p50_rate5m",
   "namespace_api:llama_stack_request_duration_seconds:p95_rate5m",
   "namespace_api:llama_stack_request_duration_seconds:p99_rate5m",
+  "namespace_api_le:llama_stack_request_time_to_first_byte_seconds_bucket:rate5m",
+  "namespace_api:llama_stack_request_time_to_first_byte_seconds:p50_rate5m",
+  "namespace_api:llama_stack_request_time_to_first_byte_seconds:p95_rate5m",
+  "namespace_api:llama_stack_request_time_to_first_byte_seconds:p99_rate5m",
   "namespace_api:llama_stack_concurrent_requests:sum",
+  "namespace_api:llama_stack_long_running_requests:sum",
   "slo:objective:ratio",
   "slo:error_budget:ratio",
   ...["5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d"].map((w) => `namespace_api:slo_sli_errors:ratio_rate${w}`),
@@ -852,7 +861,7 @@ if (factsOut) {
     apiPort: r?.dep ? containerPort(r.dep.ctr, "http") : undefined,
     appConfigOverlay: r?.overlayText,
     dashboardExprs: r?.dashboard?.exprs ?? [],
-    alerts: (r?.mon?.rules?.groups ?? []).flatMap((g) => g.rules ?? []).filter((x) => x.alert).map((x) => ({ alert: x.alert, expr: x.expr })),
+    alerts: (r?.mon?.rules?.groups ?? []).flatMap((g) => g.rules ?? []).filter((x) => x.alert).map((x) => ({ alert: x.alert, expr: x.expr, for: x.for, labels: x.labels ?? {}, annotations: x.annotations ?? {} })),
     records: (r?.mon?.rules?.groups ?? []).flatMap((g) => g.rules ?? []).filter((x) => x.record).map((x) => ({ record: x.record, labels: x.labels ?? {}, expr: x.expr })),
     autoscaling: results.autoscaling?.autoscaling
       ? { adapter: results.autoscaling.autoscaling.adapter, hpaMetric: results.autoscaling.autoscaling.hpaMetric, target: results.autoscaling.autoscaling.target }
