@@ -1,0 +1,87 @@
+package io.requestmetrics.metrics;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import io.helidon.metrics.api.Metrics;
+
+import io.prometheus.client.Collector;
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+/**
+ * The exposition of {@link PrometheusHistogram}: cumulative buckets with an upper bound inclusive, {@code +Inf} equal
+ * to {@code _count}, an exact {@code _sum}, and one collector per name.
+ */
+class PrometheusHistogramTest {
+
+    private static final List<Duration> BOUNDS = List.of(Duration.ofMillis(1), Duration.ofMillis(10), Duration.ofSeconds(1));
+
+    @Test
+    void bucketsAreCumulativeWithInclusiveBoundsAndCountEqualsInfinity() {
+        PrometheusHistogram histogram = PrometheusHistogram.publish(Metrics.globalRegistry(), "phtest_cumulative_seconds", "help",
+                                                                    BOUNDS, List.of("api", "status")).orElseThrow();
+        PrometheusHistogram.Series series = histogram.series(List.of("models", "200"));
+        histogram.attach(series);
+
+        series.record(0);
+        series.record(Duration.ofMillis(1).toNanos());
+        series.record(Duration.ofMillis(1).toNanos() + 1);
+        series.record(Duration.ofMillis(500).toNanos());
+        series.record(Duration.ofSeconds(3).toNanos());
+
+        Map<String, Double> samples = samples(histogram);
+        assertThat(samples, is(new TreeMap<>(Map.of(
+                "phtest_cumulative_seconds_bucket{api=models,status=200,le=0.001}", 2.0,
+                "phtest_cumulative_seconds_bucket{api=models,status=200,le=0.01}", 3.0,
+                "phtest_cumulative_seconds_bucket{api=models,status=200,le=1.0}", 4.0,
+                "phtest_cumulative_seconds_bucket{api=models,status=200,le=+Inf}", 5.0,
+                "phtest_cumulative_seconds_count{api=models,status=200}", 5.0,
+                "phtest_cumulative_seconds_sum{api=models,status=200}", 3.502000001))));
+        assertThat(histogram.collect().getFirst().type, is(Collector.Type.HISTOGRAM));
+    }
+
+    @Test
+    void aSeriesIsPublishedOnlyOnceAttachedAndAnEmptyHistogramPublishesNothing() {
+        PrometheusHistogram histogram = PrometheusHistogram.publish(Metrics.globalRegistry(), "phtest_attach_seconds", "help",
+                                                                    BOUNDS, List.of("api")).orElseThrow();
+        PrometheusHistogram.Series lost = histogram.series(List.of("models"));
+        lost.record(5);
+
+        assertThat(histogram.collect(), is(List.of()));
+    }
+
+    @Test
+    void aLaterHistogramOfTheSameNameReplacesTheEarlierOne() {
+        PrometheusHistogram first = PrometheusHistogram.publish(Metrics.globalRegistry(), "phtest_replaced_seconds", "help",
+                                                                BOUNDS, List.of("api")).orElseThrow();
+        PrometheusHistogram.Series old = first.series(List.of("models"));
+        first.attach(old);
+        old.record(5);
+
+        PrometheusHistogram second = PrometheusHistogram.publish(Metrics.globalRegistry(), "phtest_replaced_seconds", "help",
+                                                                 BOUNDS, List.of("api")).orElseThrow();
+        PrometheusHistogram.Series fresh = second.series(List.of("models"));
+        second.attach(fresh);
+
+        assertThat(samples(second).get("phtest_replaced_seconds_count{api=models}"), is(0.0));
+    }
+
+    private static Map<String, Double> samples(PrometheusHistogram histogram) {
+        Map<String, Double> samples = new TreeMap<>();
+        for (Collector.MetricFamilySamples family : histogram.collect()) {
+            for (Collector.MetricFamilySamples.Sample sample : family.samples) {
+                StringBuilder key = new StringBuilder(sample.name).append('{');
+                for (int i = 0; i < sample.labelNames.size(); i++) {
+                    key.append(i == 0 ? "" : ",").append(sample.labelNames.get(i)).append('=').append(sample.labelValues.get(i));
+                }
+                samples.put(key.append('}').toString(), sample.value);
+            }
+        }
+        return samples;
+    }
+}
