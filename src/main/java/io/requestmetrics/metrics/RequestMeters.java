@@ -233,10 +233,9 @@ final class RequestMeters {
                                                         .percentiles(new double[0])
                                                         .buckets(firstByteBuckets)
                                                         .tags(tags));
-            return new FirstByteSeries(nanos -> timer.record(nanos, TimeUnit.NANOSECONDS), () -> { });
+            return new FirstByteSeries(null, timer);
         }
-        PrometheusHistogram.Series series = firstByteHistogram.series(tags.stream().map(Tag::value).toList());
-        return new FirstByteSeries(series::record, () -> firstByteHistogram.attach(series));
+        return new FirstByteSeries(firstByteHistogram.series(tags.stream().map(Tag::value).toList()), null);
     }
 
     /** Label names of the time-to-first-byte histogram, in the order {@link #tags} gives their values. */
@@ -244,14 +243,32 @@ final class RequestMeters {
         return tags(0, 0, -1, 200).stream().map(Tag::key).toList();
     }
 
-    /** One time-to-first-byte series: where its observations go, and how it is published once it is kept. */
-    private record FirstByteSeries(java.util.function.LongConsumer recorder, Runnable publisher) {
-        void record(long nanos) {
-            recorder.accept(nanos);
+    /**
+     * One time-to-first-byte series: in the Prometheus histogram ({@code series}), or, where Helidon's registry is not
+     * Micrometer's Prometheus one, a Helidon timer ({@code timer}).
+     */
+    private final class FirstByteSeries {
+        private final PrometheusHistogram.Series series;
+        private final Timer timer;
+
+        private FirstByteSeries(PrometheusHistogram.Series series, Timer timer) {
+            this.series = series;
+            this.timer = timer;
         }
 
+        void record(long nanos) {
+            if (series != null) {
+                series.record(nanos);
+            } else {
+                timer.record(nanos, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        /** Publishes the series once it is the one kept for its labels (a timer is published by the registry). */
         void publish() {
-            publisher.run();
+            if (series != null) {
+                firstByteHistogram.attach(series);
+            }
         }
     }
 

@@ -118,21 +118,11 @@ public final class RequestMetricsFilter implements Filter {
             long duration = System.nanoTime() - start;
             long firstByteNanos = firstByte == null ? -1 : firstByte.since(start);
             int route = RouteTable.UNKNOWN_INDEX;
-            if (routeLabel || api == ApiResolver.UNKNOWN_INDEX) {
-                String template = req.matchingPattern().orElse(null);
-                if (template != null) {
-                    RouteTable.Entry entry = routes.entry(template);
-                    route = entry.route();
-                    if (route == RouteTable.OTHER_INDEX && routeLabel) {
-                        meters.routeOverflowed();
-                    }
-                    if (api == ApiResolver.UNKNOWN_INDEX) {
-                        api = entry.api();
-                        if (api == ApiNames.OVERFLOW) {
-                            api = ApiResolver.UNKNOWN_INDEX;
-                            meters.apiOverflowed();
-                        }
-                    }
+            RouteTable.Entry matched = routeLabel || api == ApiResolver.UNKNOWN_INDEX ? matchedRoute(req) : null;
+            if (matched != null) {
+                route = matched.route();
+                if (api == ApiResolver.UNKNOWN_INDEX) {
+                    api = learnedApi(matched);
                 }
             }
             meters.ended(inFlightSlot, start, api, method, routeLabel ? route : 0, status, duration, firstByteNanos);
@@ -173,6 +163,28 @@ public final class RequestMetricsFilter implements Filter {
             long at = (long) SENT_AT.getAcquire(this);
             return at == 0 ? -1 : Math.max(0, at - start);
         }
+    }
+
+    /** The route table's entry of the template the request matched, or null if it matched none. */
+    private RouteTable.Entry matchedRoute(RoutingRequest req) {
+        String template = req.matchingPattern().orElse(null);
+        if (template == null) {
+            return null;
+        }
+        RouteTable.Entry entry = routes.entry(template);
+        if (entry.route() == RouteTable.OTHER_INDEX && routeLabel) {
+            meters.routeOverflowed();
+        }
+        return entry;
+    }
+
+    /** The api of a request that started under {@code unknown}, learned from the route it matched. */
+    private int learnedApi(RouteTable.Entry matched) {
+        if (matched.api() == ApiNames.OVERFLOW) {
+            meters.apiOverflowed();
+            return ApiResolver.UNKNOWN_INDEX;
+        }
+        return matched.api();
     }
 
     /**
