@@ -1,8 +1,5 @@
 package io.requestmetrics.metrics;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-
 import io.helidon.http.BadRequestException;
 import io.helidon.http.HttpException;
 import io.helidon.http.RequestException;
@@ -137,30 +134,21 @@ public final class RequestMetricsFilter implements Filter {
      * headers. The first call counts.
      */
     private static final class FirstByte implements Runnable {
-        private static final VarHandle SENT_AT;
-
-        static {
-            try {
-                SENT_AT = MethodHandles.lookup().findVarHandle(FirstByte.class, "sentAt", long.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        // 0 until sent. Written and read with release/acquire: a handler may send from another thread than the one
-        // that routed the request.
+        // 0 until sent. A plain field: the listener runs on the thread that sends, and proceed() returns only once the
+        // handler is done with the response, so a handler that sends from another thread has waited for it, which
+        // orders this write before the filter's read.
         private long sentAt;
 
         @Override
         public void run() {
-            if ((long) SENT_AT.getAcquire(this) == 0) {
-                SENT_AT.setRelease(this, System.nanoTime());
+            if (sentAt == 0) {
+                sentAt = System.nanoTime();
             }
         }
 
         /** @return nanoseconds from {@code start} until the headers were handed over, or -1 if they were not */
         long since(long start) {
-            long at = (long) SENT_AT.getAcquire(this);
+            long at = sentAt;
             return at == 0 ? -1 : Math.max(0, at - start);
         }
     }
