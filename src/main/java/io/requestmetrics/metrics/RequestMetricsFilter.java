@@ -97,13 +97,15 @@ public final class RequestMetricsFilter implements Filter {
         }
         int api = apis.resolve(path);
         int method = methodLabel ? Methods.index(req.prologue().method()) : 0;
-        long start = System.nanoTime();
-        int inFlightSlot = meters.started(api, method, start);
+        // Registered before the request is counted in flight, so that nothing between that and the try can leave it
+        // counted.
         FirstByte firstByte = null;
         if (timeToFirstByte) {
             firstByte = new FirstByte();
             res.beforeSend(firstByte);
         }
+        long start = System.nanoTime();
+        int inFlightSlot = meters.started(api, method, start);
         int status = 500;
         try {
             chain.proceed();
