@@ -40,7 +40,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *     timer (which the requests counter reads) and the time-to-first-byte timer;</li>
  *     <li>{@link #hotPathFirstByteOff}: the same with {@code time-to-first-byte.enabled: false};</li>
  *     <li>{@link #hotPathAllLabels}: the same with every opt-in label on ({@code method}, {@code route},
- *     {@code outcome}): one hash lookup of the matched route's template more;</li>
+ *     {@code outcome}): one hash lookup of the matched route's template more; {@link #hotPathAllLabelsFirstByteOff}
+ *     the same without the time to first byte;</li>
  *     <li>{@link #hotPathUnknownPath}: the same for a path that resolves to {@code unknown};</li>
  *     <li>{@link #excludedPath}: a path under an excluded prefix, which goes straight to {@code proceed()};</li>
  *     <li>{@link #floor}: two {@link System#nanoTime()} calls and one record on a Helidon timer built like ours (same
@@ -66,6 +67,7 @@ public class RequestMetricsFilterBenchmark {
     private RequestMetricsFilter filter;
     private RequestMetricsFilter allLabelsFilter;
     private RequestMetricsFilter firstByteOffFilter;
+    private RequestMetricsFilter allLabelsFirstByteOffFilter;
     private NaiveRequestMetricsFilter naive;
     private Timer floorTimer;
     private ExcludedPaths excludedPaths;
@@ -96,6 +98,14 @@ public class RequestMetricsFilterBenchmark {
         firstByteOffFilter = new RequestMetricsFilter(settings(Map.of("prefix", "first_byte_off",
                                                                       "time-to-first-byte.enabled", "false")),
                                                       registry);
+        allLabelsFirstByteOffFilter = new RequestMetricsFilter(settings(Map.of("prefix", "all_labels_first_byte_off",
+                                                                               "time-to-first-byte.enabled", "false",
+                                                                               "labels.0", "api",
+                                                                               "labels.1", "status",
+                                                                               "labels.2", "method",
+                                                                               "labels.3", "route",
+                                                                               "labels.4", "outcome")),
+                                                               registry);
         naive = new NaiveRequestMetricsFilter(registry, "naive", config, Set.copyOf(ROUTED_APIS));
         excludedPaths = new ExcludedPaths(config.excludedPaths());
         apiResolver = new ApiResolver(ROUTED_APIS, config.versionPrefixes());
@@ -127,6 +137,11 @@ public class RequestMetricsFilterBenchmark {
     @Benchmark
     public void hotPathAllLabels() {
         allLabelsFilter.filter(chain, knownApi, ok);
+    }
+
+    @Benchmark
+    public void hotPathAllLabelsFirstByteOff() {
+        allLabelsFirstByteOffFilter.filter(chain, knownApi, ok);
     }
 
     @Benchmark
