@@ -165,10 +165,9 @@ class TimeToFirstByteTest {
             FAULTS.releaseLastLine.countDown();
         }
 
-        Poll.until(() -> Scrape.of(admin).value(FIRST_BYTE + "_count", labels), before.value(FIRST_BYTE + "_count", labels) + 1);
-        Scrape after = Scrape.settled(admin);
-        double firstByte = after.value(FIRST_BYTE + "_sum", labels) - before.value(FIRST_BYTE + "_sum", labels);
-        double duration = after.value(DURATION + "_sum", labels) - before.value(DURATION + "_sum", labels);
+        Timing timing = oneRequestSince(before, labels);
+        double firstByte = timing.firstByte();
+        double duration = timing.duration();
         assertThat("time to first byte >= the time its first line was held back", firstByte,
                    greaterThanOrEqualTo(heldBack / 1e9));
         assertThat("duration >= time to first byte + the time the rest was held", duration,
@@ -195,10 +194,9 @@ class TimeToFirstByteTest {
             FAULTS.releaseLastLine.countDown();
         }
 
-        Poll.until(() -> Scrape.of(admin).value(FIRST_BYTE + "_count", labels), before.value(FIRST_BYTE + "_count", labels) + 1);
-        Scrape after = Scrape.settled(admin);
-        double firstByte = after.value(FIRST_BYTE + "_sum", labels) - before.value(FIRST_BYTE + "_sum", labels);
-        double duration = after.value(DURATION + "_sum", labels) - before.value(DURATION + "_sum", labels);
+        Timing timing = oneRequestSince(before, labels);
+        double firstByte = timing.firstByte();
+        double duration = timing.duration();
         // The headers only left with the first line, but beforeSend fired when the handler asked for the stream.
         assertThat(firstByte, lessThanOrEqualTo(duration - waited / 1e9));
     }
@@ -222,6 +220,18 @@ class TimeToFirstByteTest {
         Scrape after = Scrape.settled(admin);
         assertThat(after.deltasSince(before, FIRST_BYTE + "_count", "api", "status"), is(Map.of("datasets/499", 1.0)));
         assertThat(after.deltasSince(before, REQUESTS, "api", "status"), is(Map.of("datasets/499", 1.0)));
+    }
+
+    /** Seconds of time to first byte and of duration of the one request recorded under {@code labels} since {@code before}. */
+    private record Timing(double firstByte, double duration) {
+    }
+
+    private Timing oneRequestSince(Scrape before, String... labels) {
+        Poll.until(() -> Scrape.of(admin).value(FIRST_BYTE + "_count", labels), before.value(FIRST_BYTE + "_count", labels) + 1);
+        Scrape after = Scrape.settled(admin);
+        assertThat(after.value(DURATION + "_count", labels) - before.value(DURATION + "_count", labels), is(1.0));
+        return new Timing(after.value(FIRST_BYTE + "_sum", labels) - before.value(FIRST_BYTE + "_sum", labels),
+                          after.value(DURATION + "_sum", labels) - before.value(DURATION + "_sum", labels));
     }
 
     private void leaveWhileTheBodyIsRead() throws IOException {

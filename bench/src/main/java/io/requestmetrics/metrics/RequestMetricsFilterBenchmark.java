@@ -88,24 +88,13 @@ public class RequestMetricsFilterBenchmark {
         MeterRegistry registry = Services.get(MeterRegistry.class);
         RequestMetricsConfig config = settings(Map.of());
         filter = new RequestMetricsFilter(config, registry);
-        allLabelsFilter = new RequestMetricsFilter(settings(Map.of("prefix", "all_labels",
-                                                                   "labels.0", "api",
-                                                                   "labels.1", "status",
-                                                                   "labels.2", "method",
-                                                                   "labels.3", "route",
-                                                                   "labels.4", "outcome")),
-                                                   registry);
+        allLabelsFilter = new RequestMetricsFilter(settings(withEveryLabel(Map.of("prefix", "all_labels"))), registry);
         firstByteOffFilter = new RequestMetricsFilter(settings(Map.of("prefix", "first_byte_off",
                                                                       "time-to-first-byte.enabled", "false")),
                                                       registry);
-        allLabelsFirstByteOffFilter = new RequestMetricsFilter(settings(Map.of("prefix", "all_labels_first_byte_off",
-                                                                               "time-to-first-byte.enabled", "false",
-                                                                               "labels.0", "api",
-                                                                               "labels.1", "status",
-                                                                               "labels.2", "method",
-                                                                               "labels.3", "route",
-                                                                               "labels.4", "outcome")),
-                                                               registry);
+        allLabelsFirstByteOffFilter = new RequestMetricsFilter(settings(withEveryLabel(Map.of(
+                "prefix", "all_labels_first_byte_off",
+                "time-to-first-byte.enabled", "false"))), registry);
         naive = new NaiveRequestMetricsFilter(registry, "naive", config, Set.copyOf(ROUTED_APIS));
         excludedPaths = new ExcludedPaths(config.excludedPaths());
         apiResolver = new ApiResolver(ROUTED_APIS, config.versionPrefixes());
@@ -113,6 +102,16 @@ public class RequestMetricsFilterBenchmark {
                                                   .baseUnit(Meter.BaseUnits.SECONDS)
                                                   .percentiles(new double[0])
                                                   .buckets(config.buckets().toArray(Duration[]::new)));
+    }
+
+    /** {@code keys} plus every label on. */
+    private static Map<String, String> withEveryLabel(Map<String, String> keys) {
+        Map<String, String> all = new HashMap<>(keys);
+        List<String> labels = List.of("api", "status", "method", "route", "outcome");
+        for (int i = 0; i < labels.size(); i++) {
+            all.put("labels." + i, labels.get(i));
+        }
+        return all;
     }
 
     /** The default settings with the APIs {@code Main} routes, plus {@code more}. */
