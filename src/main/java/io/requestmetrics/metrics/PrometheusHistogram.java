@@ -2,7 +2,9 @@ package io.requestmetrics.metrics;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,15 +71,15 @@ final class PrometheusHistogram extends Collector {
      * @param labelNames  names of its labels, in the order {@link #series} is given their values
      * @return the histogram, or empty if Helidon's registry is not backed by Micrometer's Prometheus registry
      */
-    static Optional<PrometheusHistogram> publish(MeterRegistry registry, String name, String help, List<Duration> upperBounds,
-                                                 List<String> labelNames) {
+    static Optional<PrometheusHistogram> publish(MeterRegistry registry, String name, String help,
+                                                 List<Duration> upperBounds, List<String> labelNames) {
         Optional<CollectorRegistry> prometheus = prometheusRegistry(registry);
         if (prometheus.isEmpty()) {
             return Optional.empty();
         }
         PrometheusHistogram histogram = new PrometheusHistogram(name, help, upperBounds, labelNames);
         synchronized (PUBLISHED) {
-            Map<String, PrometheusHistogram> byName = PUBLISHED.computeIfAbsent(prometheus.get(), it -> new java.util.HashMap<>());
+            Map<String, PrometheusHistogram> byName = PUBLISHED.computeIfAbsent(prometheus.get(), it -> new HashMap<>());
             PrometheusHistogram earlier = byName.put(name, histogram);
             if (earlier != null) {
                 prometheus.get().unregister(earlier);
@@ -121,7 +123,8 @@ final class PrometheusHistogram extends Collector {
                 samples.add(new MetricFamilySamples.Sample(name + "_bucket", bucketLabelNames, values, cumulative));
             }
             samples.add(new MetricFamilySamples.Sample(name + "_count", labelNames, one.labelValues, cumulative));
-            samples.add(new MetricFamilySamples.Sample(name + "_sum", labelNames, one.labelValues, one.sumNanos.sum() / 1e9));
+            double sumSeconds = one.sumNanos.sum() / 1e9;
+            samples.add(new MetricFamilySamples.Sample(name + "_sum", labelNames, one.labelValues, sumSeconds));
         }
         if (samples.isEmpty()) {
             return Collections.emptyList();
@@ -167,7 +170,7 @@ final class PrometheusHistogram extends Collector {
          * @param nanos the observation, in nanoseconds, not negative
          */
         void record(long nanos) {
-            int bucket = java.util.Arrays.binarySearch(upperBoundsNanos, nanos);
+            int bucket = Arrays.binarySearch(upperBoundsNanos, nanos);
             buckets[bucket >= 0 ? bucket : -bucket - 1].increment();
             sumNanos.add(nanos);
         }

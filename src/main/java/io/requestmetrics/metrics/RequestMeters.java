@@ -38,7 +38,7 @@ import io.helidon.metrics.api.Timer;
  *     requests;</li>
  *     <li>{@value #LONG_RUNNING} ({@code api}): gauge of the requests in flight right now that have been in flight
  *     longer than {@code long-running-threshold}, read at scrape time (see {@link InFlightRequests} for its
- *     resolution). Registered with the in-flight gauge of the same api;</li>
+ *     resolution). Registered at 0 for every configured api at start-up, else on the first request of its api;</li>
  *     <li>{@value #OVERFLOW} ({@code label}): requests whose {@code route} was recorded as {@code other} because
  *     {@code max-routes} templates were already known ({@code label="route"}, registered at 0 when {@code route} is
  *     on), or whose API could not be learned ({@code label="api"}, registered on the first such request).</li>

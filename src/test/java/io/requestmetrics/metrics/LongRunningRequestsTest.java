@@ -45,7 +45,8 @@ class LongRunningRequestsTest {
     private static final String IN_FLIGHT = "llama_stack_concurrent_requests";
     private static final Duration THRESHOLD = Duration.ofMillis(200);
     // The gauge counts a request at the latest two ticks (2 x 4.2 ms at this threshold) after the threshold.
-    private static final Duration COUNTED_BY = THRESHOLD.plusNanos(2 * new InFlightRequests.Ticks(THRESHOLD, 0).tickNanos());
+    private static final Duration COUNTED_BY =
+            THRESHOLD.plusNanos(2 * new InFlightRequests.Ticks(THRESHOLD, 0).tickNanos());
     private static final FaultsApi FAULTS = new FaultsApi();
 
     private final URI api;
