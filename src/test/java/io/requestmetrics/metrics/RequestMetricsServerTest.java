@@ -59,6 +59,7 @@ class RequestMetricsServerTest {
     private static final String REQUESTS = "llama_stack_requests_total";
     private static final String DURATION = "llama_stack_request_duration_seconds";
     private static final String IN_FLIGHT = "llama_stack_concurrent_requests";
+    private static final String FIRST_BYTE = "llama_stack_request_time_to_first_byte_seconds";
     private static final Set<String> ROUTED_APIS = Set.of("health", "version", "models", "datasets", "inspect", "faults");
     private static final FaultsApi FAULTS = new FaultsApi();
 
@@ -198,7 +199,7 @@ class RequestMetricsServerTest {
     }
 
     @Test
-    void clientAbortDuringNdjsonStreamIsCounted499() throws IOException {
+    void clientAbortDuringNdjsonStreamIsCounted499WithItsTimeToFirstByte() throws IOException {
         Datasets.registerLarge(api, "abort-stream", 20, 1000);
         Scrape before = Scrape.settled(admin);
         String[] aborted = {"api", "datasets", "status", "499"};
@@ -219,6 +220,10 @@ class RequestMetricsServerTest {
         Poll.until(() -> Scrape.of(admin).value(REQUESTS, aborted), before.value(REQUESTS, aborted) + 1);
         assertThat(Scrape.of(admin).value(REQUESTS, "api", "datasets", "status", "200"),
                    is(before.value(REQUESTS, "api", "datasets", "status", "200")));
+        Scrape after = Scrape.settled(admin);
+        assertThat(after.deltasSince(before, REQUESTS, "api", "status"), is(Map.of("datasets/499", 1.0)));
+        // Its headers were sent, so it has a time to first byte, under its final status.
+        assertThat(after.deltasSince(before, FIRST_BYTE + "_count", "api", "status"), is(Map.of("datasets/499", 1.0)));
         assertInFlightSettlesAtZero();
     }
 
