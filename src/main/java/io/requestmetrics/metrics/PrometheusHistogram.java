@@ -118,9 +118,8 @@ final class PrometheusHistogram extends Collector {
             long cumulative = 0;
             for (int bucket = 0; bucket <= upperBoundsNanos.length; bucket++) {
                 cumulative += one.buckets[bucket].sum();
-                List<String> values = new ArrayList<>(one.labelValues);
-                values.add(bucket < upperBoundsNanos.length ? upperBoundLabels.get(bucket) : "+Inf");
-                samples.add(new MetricFamilySamples.Sample(name + "_bucket", bucketLabelNames, values, cumulative));
+                samples.add(new MetricFamilySamples.Sample(name + "_bucket", bucketLabelNames,
+                                                           one.bucketLabelValues.get(bucket), cumulative));
             }
             samples.add(new MetricFamilySamples.Sample(name + "_count", labelNames, one.labelValues, cumulative));
             double sumSeconds = one.sumNanos.sum() / 1e9;
@@ -154,6 +153,8 @@ final class PrometheusHistogram extends Collector {
     /** The observations of one combination of label values. */
     final class Series {
         private final List<String> labelValues;
+        // Per bucket, the label values followed by its le: made once, read by every scrape.
+        private final List<List<String>> bucketLabelValues;
         // Non-cumulative: buckets[i] counts observations in (bound i-1, bound i]; the last, those above every bound.
         private final LongAdder[] buckets;
         private final LongAdder sumNanos = new LongAdder();
@@ -161,9 +162,14 @@ final class PrometheusHistogram extends Collector {
         private Series(List<String> labelValues) {
             this.labelValues = labelValues;
             this.buckets = new LongAdder[upperBoundsNanos.length + 1];
+            List<List<String>> withLe = new ArrayList<>(buckets.length);
             for (int bucket = 0; bucket < buckets.length; bucket++) {
                 buckets[bucket] = new LongAdder();
+                List<String> values = new ArrayList<>(labelValues);
+                values.add(bucket < upperBoundsNanos.length ? upperBoundLabels.get(bucket) : "+Inf");
+                withLe.add(List.copyOf(values));
             }
+            this.bucketLabelValues = List.copyOf(withLe);
         }
 
         /**
