@@ -12,7 +12,6 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.helidon.common.media.type.MediaType;
@@ -219,18 +218,10 @@ public final class DatasetsService implements ApiService {
         SseSink sink = res.sink(SseSink.TYPE);
         for (int i = 0; i < rows.size(); i++) {
             // byte[] data is written as it is: no media writer re-encodes or quotes it.
-            sink.emit(SseEvent.builder().id(Integer.toString(i)).data(jsonBytes(rows.get(i))).build());
+            sink.emit(SseEvent.builder().id(Integer.toString(i)).data(Json.bytes(rows.get(i))).build());
         }
-        sink.emit(SseEvent.builder().name(DONE).data(jsonBytes(Map.of("rows", rows.size()))).build());
+        sink.emit(SseEvent.builder().name(DONE).data(Json.bytes(Map.of("rows", rows.size()))).build());
         sink.close();
-    }
-
-    private static byte[] jsonBytes(Object value) {
-        try {
-            return Json.MAPPER.writeValueAsBytes(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("Cannot serialize an event's data", e);
-        }
     }
 
     private static Map<String, Object> summary(Dataset dataset) {

@@ -73,14 +73,17 @@ final class Json {
 
     /** Sends {@code value} as a JSON body with {@code status}. */
     static void send(ServerResponse res, Status status, Object value) {
-        byte[] body;
-        try {
-            body = MAPPER.writeValueAsBytes(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("Cannot serialize a response body", e);
-        }
         res.status(status)
                 .header(HeaderValues.CONTENT_TYPE_JSON)
-                .send(body);
+                .send(bytes(value));
+    }
+
+    /** @return {@code value} as compact JSON in UTF-8 */
+    static byte[] bytes(Object value) {
+        try {
+            return MAPPER.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot serialize a value of " + value.getClass().getName() + " to JSON", e);
+        }
     }
 }
