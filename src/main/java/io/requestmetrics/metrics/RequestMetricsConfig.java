@@ -143,18 +143,14 @@ public record RequestMetricsConfig(boolean enabled,
                     ConfigValues.string(node.get("prefix"), DEFAULT_PREFIX, "a metric name prefix, e.g. llama_stack"),
                     ConfigValues.strings(node.get("version-prefixes"), DEFAULT_VERSION_PREFIXES, "a path segment, e.g. v1"),
                     ConfigValues.strings(node.get("excluded-paths"), DEFAULT_EXCLUDED_PATHS, "a path, e.g. /observe"),
-                    buckets(node.get("buckets"), DEFAULT_BUCKETS_SECONDS).stream()
-                            .map(seconds -> bucket("buckets", seconds))
-                            .toList(),
+                    buckets(node, "buckets", DEFAULT_BUCKETS_SECONDS),
                     ConfigValues.strings(node.get("sockets"), DEFAULT_SOCKETS, "a socket name, e.g. @default"),
                     labels(node.get("labels")),
                     ConfigValues.wholeNumber(node.get("max-routes"), DEFAULT_MAX_ROUTES, 1, MOST_ROUTES,
                                              "a number of route templates from 1 to " + MOST_ROUTES),
                     ConfigValues.strings(node.get("apis"), DEFAULT_APIS, "an API name, e.g. models"),
                     ConfigValues.bool(node.get("time-to-first-byte.enabled"), DEFAULT_TIME_TO_FIRST_BYTE),
-                    buckets(node.get("time-to-first-byte.buckets"), DEFAULT_TIME_TO_FIRST_BYTE_BUCKETS_SECONDS).stream()
-                            .map(seconds -> bucket("time-to-first-byte.buckets", seconds))
-                            .toList(),
+                    buckets(node, "time-to-first-byte.buckets", DEFAULT_TIME_TO_FIRST_BYTE_BUCKETS_SECONDS),
                     ConfigValues.duration(node.get("long-running-threshold")).orElse(DEFAULT_LONG_RUNNING_THRESHOLD));
         } catch (io.helidon.config.ConfigException e) {
             throw new IllegalArgumentException(CONFIG_KEY + ": " + e.getMessage(), e);
@@ -198,13 +194,15 @@ public record RequestMetricsConfig(boolean enabled,
         return labels;
     }
 
-    private static List<Double> buckets(Config node, List<Double> defaults) {
-        if (!node.exists()) {
-            return defaults;
-        }
-        return ConfigValues.list(node).stream()
-                .map(bound -> ConfigValues.decimal(bound, "a number of seconds, e.g. 0.25").orElseThrow())
-                .toList();
+    /** The bucket bounds under {@code key}, or {@code defaults}; checked for order by the constructor. */
+    private static List<Duration> buckets(Config node, String key, List<Double> defaults) {
+        Config list = node.get(key);
+        List<Double> seconds = list.exists()
+                ? ConfigValues.list(list).stream()
+                        .map(bound -> ConfigValues.decimal(bound, "a number of seconds, e.g. 0.25").orElseThrow())
+                        .toList()
+                : defaults;
+        return seconds.stream().map(bound -> bucket(key, bound)).toList();
     }
 
     private static Duration bucket(String key, Double seconds) {
