@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -31,6 +32,7 @@ import io.requestmetrics.api.VersionService;
 import io.requestmetrics.config.ConfigValues;
 import io.requestmetrics.config.ServerConfigCheck;
 import io.requestmetrics.edge.Http1Edge;
+import io.requestmetrics.edge.HttpDate;
 import io.requestmetrics.lifecycle.GracefulShutdown;
 import io.requestmetrics.metrics.RequestMetricsConfig;
 
@@ -149,6 +151,17 @@ public final class Main {
      * @param config whole configuration
      */
     public static void setUpServer(WebServerConfig.Builder server, Config config) {
+        setUpServer(server, config, Clock.systemUTC());
+    }
+
+    /**
+     * As {@link #setUpServer(WebServerConfig.Builder, Config)}, with the clock of the {@code Date} header given.
+     *
+     * @param server server builder
+     * @param config whole configuration
+     * @param clock  wall clock of the {@code Date} response header
+     */
+    public static void setUpServer(WebServerConfig.Builder server, Config config, Clock clock) {
         if (config.get(RequestMetricsConfig.OLD_CONFIG_KEY).exists()) {
             throw new IllegalStateException("The '" + RequestMetricsConfig.OLD_CONFIG_KEY + "' settings moved to '"
                                                     + RequestMetricsConfig.CONFIG_KEY + "': move the section there");
@@ -157,15 +170,15 @@ public final class Main {
         // Helidon creates a server feature only when its `enabled` reads as true, and reads `maybe` as false: check the
         // request-metrics settings here too, so that a mistake stops start-up even where Helidon would skip them.
         RequestMetricsConfig.create(config.get(RequestMetricsConfig.CONFIG_KEY));
+        HttpDate date = HttpDate.create(clock);
         server.config(config.get("server"))
-                .directHandlers(JsonErrors.directHandlers());
-        Http1Edge.install(server, config.get("server"));
+                .directHandlers(JsonErrors.directHandlers(date));
+        Http1Edge.install(server, config.get("server"), date);
     }
 
     /**
-     * Routing of the public socket: the filter that ends closing connections (before every other filter, so that a
-     * request is recorded before its connection ends) and one service per API. The request metrics are not wired
-     * here: the request-metrics feature adds its filter from {@code server.features.request-metrics}.
+     * Routing of the public socket: one service per API. The edge's filters come with {@link #setUpServer}, and the
+     * request metrics with the request-metrics feature, from {@code server.features.request-metrics}.
      *
      * @param routing   routing builder of the default socket
      * @param config    whole configuration
@@ -184,7 +197,6 @@ public final class Main {
         services.addAll(extraApis);
         Apis apis = Apis.create(services);
 
-        routing.addFeature(Http1Edge.closingConnections());
         apis.register(routing);
     }
 

@@ -14,6 +14,7 @@ import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.ServerResponse;
 
 import io.requestmetrics.edge.Http1Edge;
+import io.requestmetrics.edge.HttpDate;
 
 /**
  * The one error shape of the service, {@code {"error": {"status": <code>, "message": "..."}}}, both for errors the
@@ -53,11 +54,15 @@ public final class JsonErrors {
     /**
      * Direct handlers that render every error Helidon answers by itself in the same JSON shape.
      *
+     * @param date the {@code Date} header of the server's clock
      * @return direct handlers for every event type
      */
-    public static DirectHandlers directHandlers() {
+    public static DirectHandlers directHandlers(HttpDate date) {
         DirectHandlers.Builder builder = DirectHandlers.builder();
-        DirectHandler handler = JsonErrors::directResponse;
+        DirectHandler handler = (request, eventType, status, headers, message) -> {
+            headers.set(date.header());
+            return directResponse(request, eventType, status, headers, message);
+        };
         for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
             builder.addHandler(type, handler);
         }

@@ -5,19 +5,22 @@ import java.util.Map;
 import io.helidon.common.Weighted;
 import io.helidon.config.Config;
 import io.helidon.webserver.ListenerConfig;
+import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpFeature;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.spi.ServerFeature;
 
 /**
  * The hardened HTTP/1.1 edge of the server, for defects of Helidon 4.5.0's HTTP/1.1 connection that let a client
  * smuggle a request, answer 500 to valid or merely malformed framing, or write client bytes into the log (see
- * docs/SECURITY.md). Two parts, each as narrow as the defect:
+ * docs/SECURITY.md), or send a malformed {@code Date}. Each part is as narrow as the defect, and {@link #install}
+ * puts all of them on every socket:
  * <ul>
- *     <li>{@link #install}: every socket reads its requests through a strict RFC 9112 framing check
- *     ({@link RequestFraming});</li>
- *     <li>{@link #closingConnections()}: a filter that ends the connection after a response that closes it.</li>
+ *     <li>requests are read through a strict RFC 9112 framing check ({@link RequestFraming});</li>
+ *     <li>a filter ends the connection after a response that closes it ({@link ClosingConnectionFilter});</li>
+ *     <li>a filter gives each response an IMF-fixdate {@code Date} ({@link DateHeaderFilter}).</li>
  * </ul>
  */
 public final class Http1Edge {
@@ -30,12 +33,15 @@ public final class Http1Edge {
 
     /**
      * Makes every socket of {@code server} (the default one and each named one configured so far) read HTTP/1.1
-     * requests through the framing check, with the limits of {@code server.protocols.http_1_1}.
+     * requests through the framing check, with the limits of {@code server.protocols.http_1_1}, and adds the edge's
+     * filters to the routing of every socket, ahead of all other filters.
      *
      * @param server       server builder, already configured
      * @param serverConfig the {@code server} configuration node
+     * @param date         the {@code Date} header of the server's clock
      */
-    public static void install(WebServerConfig.Builder server, Config serverConfig) {
+    public static void install(WebServerConfig.Builder server, Config serverConfig, HttpDate date) {
+        server.addFeature(new EdgeFeature(date));
         Http1Config http1 = Http1Config.create(serverConfig.get(HTTP1_CONFIG_KEY));
         server.addConnectionSelector(new CheckedHttp1Selector(http1));
         for (Map.Entry<String, ListenerConfig> socket : Map.copyOf(server.sockets()).entrySet()) {
@@ -43,14 +49,6 @@ public final class Http1Edge {
                     .addConnectionSelector(new CheckedHttp1Selector(http1))
                     .build());
         }
-    }
-
-    /**
-     * @return a routing feature that adds, before every other filter, the filter that ends a connection after a
-     *         response that closes it
-     */
-    public static HttpFeature closingConnections() {
-        return new ClosingConnectionsFeature();
     }
 
     /**
@@ -64,17 +62,51 @@ public final class Http1Edge {
         return FramingViolation.isMessage(message);
     }
 
+    /** Adds the edge's filters to the routing of every socket. */
+    private static final class EdgeFeature implements ServerFeature {
+        private final HttpDate date;
+
+        EdgeFeature(HttpDate date) {
+            this.date = date;
+        }
+
+        @Override
+        public void setup(ServerFeatureContext featureContext) {
+            featureContext.socket(WebServer.DEFAULT_SOCKET_NAME).httpRouting().addFeature(new FirstFilters(date));
+            for (String socket : featureContext.sockets()) {
+                featureContext.socket(socket).httpRouting().addFeature(new FirstFilters(date));
+            }
+        }
+
+        @Override
+        public String name() {
+            return "http1-edge";
+        }
+
+        @Override
+        public String type() {
+            return "http1-edge";
+        }
+    }
+
     /**
-     * Sets up {@link ClosingConnectionFilter} first: features set up in order of weight, highest first, and each
-     * one's filters wrap those set up after it. Every other filter (request metrics, access log) then sees a request
-     * end before its connection is closed.
+     * Sets up the edge's filters first: features set up in order of weight, highest first, and each one's filters
+     * wrap those set up after it. Every other filter (request metrics, access log) then sees a request end before its
+     * connection is closed, and a response that already carries its {@code Date}.
      */
-    private static final class ClosingConnectionsFeature implements HttpFeature, Weighted {
+    private static final class FirstFilters implements HttpFeature, Weighted {
         private static final double FIRST = 1_000_000;
+
+        private final HttpDate date;
+
+        FirstFilters(HttpDate date) {
+            this.date = date;
+        }
 
         @Override
         public void setup(HttpRouting.Builder routing) {
             routing.addFilter(new ClosingConnectionFilter());
+            routing.addFilter(new DateHeaderFilter(date));
         }
 
         @Override

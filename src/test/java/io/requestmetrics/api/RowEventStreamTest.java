@@ -153,10 +153,10 @@ class RowEventStreamTest {
         String text = new String(wire, StandardCharsets.UTF_8)
                 .replaceFirst("\r\nDate: [A-Za-z]{3}, \\d{2} [A-Za-z]{3} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT\r\n", "\r\nDate: *\r\n");
         assertThat(text, is("HTTP/1.1 200 OK\r\n"
-                                    + "Date: *\r\n"
                                     + "Cache-Control: no-cache\r\n"
                                     + "Connection: close\r\n"
                                     + "Content-Type: text/event-stream\r\n"
+                                    + "Date: *\r\n"
                                     + "Transfer-Encoding: chunked\r\n"
                                     + "\r\n"
                                     + "13\r\nid:0\ndata:{\"a\":1}\n\n\r\n"

@@ -1,6 +1,7 @@
 package io.requestmetrics.testing;
 
 import java.net.InetAddress;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 
@@ -62,7 +63,12 @@ public final class TestServers {
      * from its configured host ({@code 0.0.0.0}), and {@code host(...)} alone does not replace it.
      */
     public static void setUp(WebServerConfig.Builder server, Config config) {
-        Main.setUpServer(server, config);
+        setUp(server, config, Clock.systemUTC());
+    }
+
+    /** As {@link #setUp(WebServerConfig.Builder, Config)}, with the clock of the {@code Date} response header. */
+    public static void setUp(WebServerConfig.Builder server, Config config, Clock clock) {
+        Main.setUpServer(server, config, clock);
         InetAddress loopback = InetAddress.getLoopbackAddress();
         server.host(loopback.getHostAddress()).address(loopback).port(0);
         ListenerConfig admin = server.sockets().get("admin");
