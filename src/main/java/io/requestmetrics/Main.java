@@ -173,7 +173,7 @@ public final class Main {
         HttpDate date = HttpDate.create(clock);
         server.config(config.get("server"))
                 .directHandlers(JsonErrors.directHandlers(date));
-        Http1Edge.install(server, config.get("server"), date);
+        Http1Edge.install(server, config.get("server"), config.get("edge"), date);
     }
 
     /**

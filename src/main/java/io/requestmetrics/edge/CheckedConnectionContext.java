@@ -13,16 +13,19 @@ import io.helidon.webserver.ProxyProtocolData;
 import io.helidon.webserver.Router;
 
 /**
- * The connection's context as Helidon made it, except that requests are read through {@link RequestFraming}.
+ * The connection's context as Helidon made it, except that requests are read through {@link RequestFraming}, and
+ * writes go through {@link ContinueWatchingWriter}.
  */
 final class CheckedConnectionContext implements ConnectionContext {
 
     private final ConnectionContext delegate;
     private final DataReader reader;
+    private final DataWriter writer;
 
-    CheckedConnectionContext(ConnectionContext delegate, DataReader reader) {
+    CheckedConnectionContext(ConnectionContext delegate, DataReader reader, DataWriter writer) {
         this.delegate = delegate;
         this.reader = reader;
+        this.writer = writer;
     }
 
     @Override
@@ -42,7 +45,7 @@ final class CheckedConnectionContext implements ConnectionContext {
 
     @Override
     public DataWriter dataWriter() {
-        return delegate.dataWriter();
+        return writer;
     }
 
     @Override

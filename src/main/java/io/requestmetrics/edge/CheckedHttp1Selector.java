@@ -1,9 +1,11 @@
 package io.requestmetrics.edge;
 
+import java.time.Duration;
 import java.util.Set;
 
 import io.helidon.common.buffers.BufferData;
 import io.helidon.common.buffers.DataReader;
+import io.helidon.common.buffers.DataWriter;
 import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http1.Http1ConnectionSelector;
@@ -25,9 +27,11 @@ final class CheckedHttp1Selector implements ServerConnectionSelector {
     private final Http1ConnectionSelector http1;
     private final int maxHeadBytes;
     private final int maxTrailerBytes;
+    private final long bodyReadTimeoutMillis;
 
-    CheckedHttp1Selector(Http1Config config) {
+    CheckedHttp1Selector(Http1Config config, Duration bodyReadTimeout) {
         this.http1 = Http1ConnectionSelector.builder().config(config).build();
+        this.bodyReadTimeoutMillis = bodyReadTimeout.toMillis();
         this.maxHeadBytes = config.maxPrologueLength() + config.maxHeadersSize() + HEAD_SLACK_BYTES;
         this.maxTrailerBytes = config.maxHeadersSize();
     }
@@ -54,7 +58,9 @@ final class CheckedHttp1Selector implements ServerConnectionSelector {
 
     @Override
     public ServerConnection connection(ConnectionContext ctx) {
-        DataReader checked = DataReader.create(new RequestFraming(ctx.dataReader(), maxHeadBytes, maxTrailerBytes));
-        return http1.connection(new CheckedConnectionContext(ctx, checked));
+        RequestFraming framing = new RequestFraming(ctx.dataReader(), maxHeadBytes, maxTrailerBytes,
+                                                    bodyReadTimeoutMillis, StalledBodies.inputShutdown(ctx.serverSocket()));
+        DataWriter writer = new ContinueWatchingWriter(ctx.dataWriter(), framing);
+        return http1.connection(new CheckedConnectionContext(ctx, DataReader.create(framing), writer));
     }
 }

@@ -22,6 +22,11 @@ enum FramingViolation {
      * that allows {@code delete} would be bypassed. RFC 9110 §15.6.2: 501 for a method the server does not support.
      */
     UNSUPPORTED_METHOD(Status.NOT_IMPLEMENTED_501, "the request method is not supported (methods are case-sensitive)"),
+    /**
+     * {@code %2F} or {@code %5C} in the path: Helidon decodes them into path separators, so a proxy rule on a path
+     * prefix would not see the path that is routed (path confusion).
+     */
+    ENCODED_PATH_SEPARATOR(Status.BAD_REQUEST_400, "the path must not hold an encoded separator (%2F or %5C)"),
     /** A line of the request head or of a chunked body ends in a bare LF or has a bare CR (RFC 9112 §2.2). */
     BARE_LINE_ENDING(Status.BAD_REQUEST_400, "a line of the request ends without CRLF"),
     /** A header line starts with white space: obsolete line folding (RFC 9112 §5.2). */
@@ -47,6 +52,13 @@ enum FramingViolation {
     CHUNK_LINE_TOO_LONG(Status.BAD_REQUEST_400, "a chunk-size line is too long"),
     /** The bytes after a chunk's data are not CRLF: the data is longer or shorter than its size said. */
     CHUNK_SIZE_MISMATCH(Status.BAD_REQUEST_400, "a chunk's data does not match its size"),
+    /**
+     * An {@code Expect} other than {@code 100-continue}, the only expectation HTTP/1.1 defines (RFC 9110 §10.1.1
+     * allows 417).
+     */
+    UNSUPPORTED_EXPECTATION(Status.EXPECTATION_FAILED_417, "the only expectation supported is 100-continue"),
+    /** No byte of a request body for {@code edge.body-read-timeout} (RFC 9110 §15.5.9: 408, then close). */
+    BODY_READ_TIMEOUT(Status.REQUEST_TIMEOUT_408, "no byte of the request body arrived in time"),
     /** The trailer section after the last chunk is over the limit. */
     TRAILERS_TOO_LARGE(Status.BAD_REQUEST_400, "the trailer section is too large");
 

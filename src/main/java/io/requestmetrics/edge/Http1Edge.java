@@ -1,5 +1,6 @@
 package io.requestmetrics.edge;
 
+import java.time.Duration;
 import java.util.Map;
 
 import io.helidon.common.Weighted;
@@ -11,6 +12,8 @@ import io.helidon.webserver.http.HttpFeature;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.spi.ServerFeature;
+
+import io.requestmetrics.config.ConfigValues;
 
 /**
  * The hardened HTTP/1.1 edge of the server, for defects of Helidon 4.5.0's HTTP/1.1 connection that let a client
@@ -27,6 +30,13 @@ public final class Http1Edge {
 
     /** Configuration key of Helidon's HTTP/1.1 settings below {@code server}. */
     private static final String HTTP1_CONFIG_KEY = "protocols.http_1_1";
+    /** Key, below {@code edge}, of the longest wait for a byte of a request body. */
+    static final String BODY_READ_TIMEOUT_KEY = "body-read-timeout";
+    /** The body read timeout when none is set: as long as nginx's {@code client_body_timeout} and Helidon's unused
+     * {@code read-timeout} default. */
+    static final Duration DEFAULT_BODY_READ_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration MIN_BODY_READ_TIMEOUT = Duration.ofMillis(100);
+    private static final Duration MAX_BODY_READ_TIMEOUT = Duration.ofHours(1);
 
     private Http1Edge() {
     }
@@ -38,17 +48,36 @@ public final class Http1Edge {
      *
      * @param server       server builder, already configured
      * @param serverConfig the {@code server} configuration node
+     * @param edgeConfig   the {@code edge} configuration node (the edge's own settings)
      * @param date         the {@code Date} header of the server's clock
+     * @throws IllegalArgumentException naming the key, if a setting is invalid
      */
-    public static void install(WebServerConfig.Builder server, Config serverConfig, HttpDate date) {
+    public static void install(WebServerConfig.Builder server, Config serverConfig, Config edgeConfig, HttpDate date) {
+        Duration bodyReadTimeout = bodyReadTimeout(edgeConfig.get(BODY_READ_TIMEOUT_KEY));
+        StalledBodies.check();
         server.addFeature(new EdgeFeature(date));
         Http1Config http1 = Http1Config.create(serverConfig.get(HTTP1_CONFIG_KEY));
-        server.addConnectionSelector(new CheckedHttp1Selector(http1));
+        server.addConnectionSelector(new CheckedHttp1Selector(http1, bodyReadTimeout));
         for (Map.Entry<String, ListenerConfig> socket : Map.copyOf(server.sockets()).entrySet()) {
             server.putSocket(socket.getKey(), ListenerConfig.builder(socket.getValue())
-                    .addConnectionSelector(new CheckedHttp1Selector(http1))
+                    .addConnectionSelector(new CheckedHttp1Selector(http1, bodyReadTimeout))
                     .build());
         }
+    }
+
+    /**
+     * {@code edge.body-read-timeout}: how long a request body may go without a byte before it is answered 408.
+     *
+     * @param node the key
+     * @return the timeout, {@link #DEFAULT_BODY_READ_TIMEOUT} when the key is missing
+     */
+    static Duration bodyReadTimeout(Config node) {
+        Duration timeout = ConfigValues.duration(node).orElse(DEFAULT_BODY_READ_TIMEOUT);
+        if (timeout.compareTo(MIN_BODY_READ_TIMEOUT) < 0 || timeout.compareTo(MAX_BODY_READ_TIMEOUT) > 0) {
+            throw ConfigValues.invalid(node, node.asString().orElse(""), "a duration from " + MIN_BODY_READ_TIMEOUT
+                    + " to " + MAX_BODY_READ_TIMEOUT);
+        }
+        return timeout;
     }
 
     /**

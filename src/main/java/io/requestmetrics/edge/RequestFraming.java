@@ -2,6 +2,7 @@ package io.requestmetrics.edge;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.concurrent.ScheduledFuture;
 import java.util.function.Supplier;
 
 import io.helidon.common.buffers.DataReader;
@@ -17,6 +18,7 @@ import io.helidon.webserver.CloseConnectionException;
  * <ul>
  *     <li>The request head (request line and header lines) is passed on unchanged once it is complete and valid:
  *     every line ends in CRLF, the method is a token without lower-case letters (Helidon would upper-case them),
+ *     the path holds no encoded {@code /} or {@code \} (Helidon would decode them into separators),
  *     header names are tokens, no obsolete line folding, and the
  *     framing headers are unambiguous (Content-Length once and decimal; Transfer-Encoding exactly {@code chunked};
  *     never both). Empty lines before a request line are dropped (RFC 9112 §2.2).</li>
@@ -26,6 +28,14 @@ import io.helidon.webserver.CloseConnectionException;
  *     lets a recipient discard them).</li>
  *     <li>After a request that says {@code Connection: close}, the connection ends: whatever follows it is never
  *     handed on as another request.</li>
+ *     <li>The body of a request that says {@code Expect: 100-continue} is handed on only after Helidon has sent
+ *     {@code 100 Continue} for it. If Helidon asks for more input first, it answered the request without reading the
+ *     body, and the connection ends: the client may or may not send the body (RFC 9110 §10.1.1), so its next bytes
+ *     can be read neither as the body nor as a request. An {@code Expect} other than {@code 100-continue} is refused
+ *     with 417.</li>
+ *     <li>A wait for a body's bytes lasts at most the body read timeout ({@link StalledBodies}): a body that stalls
+ *     that long is answered 408 (through the routing, so it is measured) and the connection ends. Between requests
+ *     there is none, as in Helidon (its idle-connection check ends idle connections).</li>
  * </ul>
  * A violation is thrown as a {@link FramingViolation}'s {@code RequestException}: Helidon answers it (400, or 501 for
  * an unknown transfer coding) and closes the connection. If it is found inside a body the handler is reading, the
@@ -47,12 +57,17 @@ final class RequestFraming implements Supplier<byte[]> {
     private static final int MAX_CHUNK_SIZE_DIGITS = 8;
     private static final byte[] CRLF = {'\r', '\n'};
     private static final boolean[] TOKEN_CHARS = tokenChars();
+    private static final System.Logger LOGGER = System.getLogger(RequestFraming.class.getName());
 
     private enum State { HEAD, LENGTH_BODY, CHUNK_SIZE_LINE, CHUNK_DATA, CHUNK_DATA_END, TRAILERS, CLOSED }
 
     private final DataReader source;
     private final int maxHeadBytes;
     private final int maxTrailerBytes;
+    private final long bodyReadTimeoutMillis;
+    private final Runnable inputShutdown;
+    // Set by the watchdog's thread when a wait for body bytes ran out, before it shuts the input down.
+    private volatile boolean bodyStalled;
 
     private State state = State.HEAD;
     private byte[] input = new byte[0];
@@ -74,6 +89,11 @@ final class RequestFraming implements Supplier<byte[]> {
     private long bodyRemaining;
     private int chunkDataEndSeen;
     private int trailerBytes;
+    private boolean expectsContinue;
+    // The head of a request that expects 100-continue was handed on; its body waits for the 100 Continue.
+    private boolean awaitingContinue;
+    // Set by the connection's writer, on the connection's thread (Helidon sends the 100 from the handler that reads).
+    private boolean continueSent;
 
     /**
      * @param source          bytes as they arrive on the socket
@@ -82,9 +102,31 @@ final class RequestFraming implements Supplier<byte[]> {
      * @param maxTrailerBytes largest trailer section accepted after the last chunk
      */
     RequestFraming(DataReader source, int maxHeadBytes, int maxTrailerBytes) {
+        this(source, maxHeadBytes, maxTrailerBytes, 0, () -> { });
+    }
+
+    /**
+     * @param source                bytes as they arrive on the socket
+     * @param maxHeadBytes          head size past which the head is passed on unparsed, for Helidon to reject; must be
+     *                              above Helidon's own limits (prologue plus headers)
+     * @param maxTrailerBytes       largest trailer section accepted after the last chunk
+     * @param bodyReadTimeoutMillis longest wait for a byte of a body, 0 for none
+     * @param inputShutdown         shuts the connection's input down, which ends a wait for bytes at once
+     */
+    RequestFraming(DataReader source, int maxHeadBytes, int maxTrailerBytes, long bodyReadTimeoutMillis,
+                   Runnable inputShutdown) {
         this.source = source;
         this.maxHeadBytes = maxHeadBytes;
         this.maxTrailerBytes = maxTrailerBytes;
+        this.bodyReadTimeoutMillis = bodyReadTimeoutMillis;
+        this.inputShutdown = inputShutdown;
+    }
+
+    /**
+     * Records that {@code 100 Continue} was written on this connection, so that the body it asked for may be read.
+     */
+    void continueSent() {
+        continueSent = true;
     }
 
     /**
@@ -98,6 +140,18 @@ final class RequestFraming implements Supplier<byte[]> {
         while (true) {
             if (state == State.CLOSED) {
                 return output.isEmpty() ? null : output.take();
+            }
+            if (awaitingContinue) {
+                if (!output.isEmpty()) {
+                    return output.take();
+                }
+                awaitingContinue = false;
+                if (!continueSent) {
+                    LOGGER.log(System.Logger.Level.DEBUG, "closing the connection: a request that expected "
+                            + "100-continue was answered without reading its body");
+                    state = State.CLOSED;
+                    continue;
+                }
             }
             if (inputPosition == input.length && !pull()) {
                 return endOfInput();
@@ -125,14 +179,36 @@ final class RequestFraming implements Supplier<byte[]> {
     }
 
     private boolean pull() {
-        try {
-            source.ensureAvailable();
-        } catch (DataReader.InsufficientDataAvailableException e) {
-            return false;
+        if (state == State.HEAD || bodyReadTimeoutMillis == 0) {
+            try {
+                source.ensureAvailable();
+            } catch (DataReader.InsufficientDataAvailableException e) {
+                return false;
+            }
+        } else {
+            ScheduledFuture<?> alarm = StalledBodies.alarm(this::stallBody, bodyReadTimeoutMillis);
+            try {
+                source.ensureAvailable();
+            } catch (DataReader.InsufficientDataAvailableException e) {
+                if (bodyStalled) {
+                    // The answer's own log line (JsonErrors) is the one line for it.
+                    state = State.CLOSED;
+                    throw violation(FramingViolation.BODY_READ_TIMEOUT);
+                }
+                return false;
+            } finally {
+                alarm.cancel(false);
+            }
         }
         input = source.readBytes(source.available());
         inputPosition = 0;
         return true;
+    }
+
+    /** On the watchdog's thread: no byte of the body came in time. */
+    private void stallBody() {
+        bodyStalled = true;
+        inputShutdown.run();
     }
 
     private byte[] endOfInput() {
@@ -155,7 +231,7 @@ final class RequestFraming implements Supplier<byte[]> {
             switch (state) {
             case HEAD -> {
                 if (head()) {
-                    return state != State.CHUNK_SIZE_LINE && state != State.LENGTH_BODY;
+                    return awaitingContinue || (state != State.CHUNK_SIZE_LINE && state != State.LENGTH_BODY);
                 }
             }
             case LENGTH_BODY -> {
@@ -266,6 +342,24 @@ final class RequestFraming implements Supplier<byte[]> {
         }
         headRequest = methodEnd - from == 4
                 && bytes[from] == 'H' && bytes[from + 1] == 'E' && bytes[from + 2] == 'A' && bytes[from + 3] == 'D';
+        checkNoEncodedSeparator(bytes, methodEnd + 1, to);
+    }
+
+    /**
+     * Refuses {@code %2F} and {@code %5C} (either case) in the path of the request target: Helidon decodes them into
+     * {@code /} and {@code \}, so {@code /v1%2Fadmin} would be routed as {@code /v1/admin} while a proxy rule on the
+     * prefix {@code /v1/admin} never matched it. The query, after {@code ?}, may hold them.
+     */
+    private static void checkNoEncodedSeparator(byte[] bytes, int from, int to) {
+        for (int i = from; i < to - 2 && bytes[i] != ' ' && bytes[i] != '?' && bytes[i] != '#'; i++) {
+            if (bytes[i] == '%') {
+                byte high = bytes[i + 1];
+                byte low = (byte) (bytes[i + 2] | 0x20);
+                if ((high == '2' && low == 'f') || (high == '5' && low == 'c')) {
+                    throw new ViolationFound(FramingViolation.ENCODED_PATH_SEPARATOR);
+                }
+            }
+        }
     }
 
     private void headerLine(byte[] bytes, int from, int to) {
@@ -282,6 +376,12 @@ final class RequestFraming implements Supplier<byte[]> {
             contentLength(bytes, valueFrom, valueTo);
         } else if (equalsIgnoreCase(bytes, from, colon, "transfer-encoding")) {
             transferEncoding(bytes, valueFrom, valueTo);
+        } else if (equalsIgnoreCase(bytes, from, colon, "expect")) {
+            // Helidon compares the whole value, ignoring case: anything it might read otherwise is refused.
+            if (!equalsIgnoreCase(bytes, valueFrom, valueTo, "100-continue")) {
+                throw new ViolationFound(FramingViolation.UNSUPPORTED_EXPECTATION);
+            }
+            expectsContinue = true;
         } else if (equalsIgnoreCase(bytes, from, colon, "connection")) {
             forEachListElement(bytes, valueFrom, valueTo, (elementFrom, elementTo) -> {
                 if (equalsIgnoreCase(bytes, elementFrom, elementTo, "close")) {
@@ -359,6 +459,11 @@ final class RequestFraming implements Supplier<byte[]> {
             state = State.LENGTH_BODY;
         } else {
             endMessage();
+            return;
+        }
+        if (expectsContinue) {
+            awaitingContinue = true;
+            continueSent = false;
         }
     }
 
@@ -474,6 +579,7 @@ final class RequestFraming implements Supplier<byte[]> {
         chunkedIsFinal = false;
         contentLength = -1;
         bodyRemaining = 0;
+        expectsContinue = false;
     }
 
     private static void checkNoBareCr(byte[] bytes, int from, int to) {

@@ -17,7 +17,6 @@ import io.helidon.webserver.testing.junit5.Socket;
 
 import io.requestmetrics.Main;
 import io.requestmetrics.reliability.RawHttp;
-import io.requestmetrics.testing.FaultsApi;
 import io.requestmetrics.testing.RawExchange;
 import io.requestmetrics.testing.TestServers;
 
@@ -57,7 +56,7 @@ class DateHeaderTest {
 
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
-        TestServers.routing(routing, new FaultsApi());
+        TestServers.routing(routing);
     }
 
     @Test
@@ -102,8 +101,7 @@ class DateHeaderTest {
             "GET /v1/health",            // a handler's JSON answer
             "GET /v1/nope",              // no route: 404
             "PUT /v1/health",            // 405
-            "GET /v1/faults/throw",      // a handler that throws: 500 from the error handler
-            "GET /v1/faults/bad-request",// a BadRequestException that escapes routing
+            "POST /v1/models",           // a body the handler refuses: 400 from the handler
             "GET /v1/datasets/x/rows"})  // 404 from a handler
     void everyResponseOfTheApiSocketHasAnImfFixdate(String request) {
         assertThat(dateOf(api.getPort(), request + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),

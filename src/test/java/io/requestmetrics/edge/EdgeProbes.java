@@ -41,6 +41,7 @@ final class EdgeProbes {
     private static final String INVALID_CHUNK_SIZE = "a chunk size is not a hexadecimal number";
     private static final String CHUNK_SIZE_TOO_LARGE = "a chunk size is too large";
     private static final String CHUNK_SIZE_MISMATCH = "a chunk's data does not match its size";
+    private static final String ENCODED_SEPARATOR = "the path must not hold an encoded separator (%2F or %5C)";
     private static final String NOT_ALLOWED_ON_MODELS = "method not allowed here; allowed: GET, HEAD, POST";
 
     private EdgeProbes() {
@@ -53,8 +54,23 @@ final class EdgeProbes {
                 row("path: percent-encoded API name", "`GET /v1/%6Dodels`")
                         .send(get("/v1/%6Dodels")).answers(200).counted("models/200").thenSentinel().build(),
                 row("path: percent-encoded slash inside an id", "`GET /v1/models/llama3.2-3b%2F" + HEAD_MARKER + "`")
-                        .send(get("/v1/models/llama3.2-3b%2F" + HEAD_MARKER)).answers(404, "Endpoint not found")
-                        .counted("models/404").thenSentinel().build(),
+                        .send(get("/v1/models/llama3.2-3b%2F" + HEAD_MARKER)).answers(400, ENCODED_SEPARATOR).build(),
+                row("path: percent-encoded slash between segments", "`GET /v1%2Fhealth`")
+                        .send(get("/v1%2Fhealth")).answers(400, ENCODED_SEPARATOR).build(),
+                row("path: lower-case %2f before the API", "`GET /v1%2fmodels`")
+                        .send(get("/v1%2fmodels")).answers(400, ENCODED_SEPARATOR).build(),
+                row("path: percent-encoded backslash", "`GET /v1/models%5C" + HEAD_MARKER + "`")
+                        .send(get("/v1/models%5C" + HEAD_MARKER)).answers(400, ENCODED_SEPARATOR).build(),
+                row("path: percent-encoded backslash, lower case", "`GET /v1%5chealth`")
+                        .send(get("/v1%5chealth")).answers(400, ENCODED_SEPARATOR).build(),
+                row("path: encoded slash in an absolute-form target", "`GET http://127.0.0.1/v1%2Fhealth`")
+                        .send(get("http://127.0.0.1/v1%2Fhealth")).answers(400, ENCODED_SEPARATOR).build(),
+                row("path: %2F in the query is legal", "`GET /v1/models?next=a%2Fb%5C" + HEAD_MARKER + "`")
+                        .send(get("/v1/models?next=a%2Fb%5C" + HEAD_MARKER)).answers(200).counted("models/200")
+                        .thenSentinel().build(),
+                row("path: double-encoded slash stays a character", "`GET /v1/models/a%252Fb`")
+                        .send(get("/v1/models/a%252Fb")).answers(404, "model not found").counted("models/404")
+                        .thenSentinel().build(),
                 row("path: double slashes", "`GET //v1//models`")
                         .send(get("//v1//models")).answers(200).counted("models/200").thenSentinel().build(),
                 row("path: dot segment /./", "`GET /v1/./models`")
@@ -196,6 +212,43 @@ final class EdgeProbes {
                         .send("GET /v1/health HTTP/1.1\r\n" + HOST + MARK + "Connection: close\r\n\r\n"
                                 + smuggled("probe-after-close-target"))
                         .answers(200).counted("health/200").build(),
+                // ---- Expect: 100-continue answered before the body was asked for: the client may send the body
+                // anyway (RFC 9110 §10.1.1), so the connection ends after the one answer, which says Connection: close;
+                // the body is never read as a request.
+                expectEarly("POST /v1/nope", "404, unknown path", "Expect: 100-continue", "probe-expect-404")
+                        .answers(404, "Endpoint not found").counted("unknown/404").build(),
+                expectEarly("GET /v1/health", "200, a GET that never reads a body", "Expect: 100-continue",
+                            "probe-expect-200")
+                        .answers(200).counted("health/200").build(),
+                expectEarly("HEAD /v1/health", "200, HEAD", "Expect: 100-continue", "probe-expect-head")
+                        .answersHead(200).counted("health/200").build(),
+                expectEarly("PUT /v1/health", "405", "Expect: 100-continue", "probe-expect-405")
+                        .answers(405, "method not allowed here; allowed: GET, HEAD").counted("health/405").build(),
+                expectEarly("DELETE /v1/datasets/" + HEAD_MARKER, "404 from a handler that ignores the body",
+                            "Expect: 100-continue", "probe-expect-handler-404")
+                        .answers(404, "dataset not found").counted("datasets/404").build(),
+                expectEarly("POST /v1/nope", "header name and value in odd case", "eXpEcT: 100-CONTINUE",
+                            "probe-expect-case")
+                        .answers(404, "Endpoint not found").counted("unknown/404").build(),
+                row("Expect: 100-continue, chunked body answered early",
+                    "`POST /v1/nope`, chunked, its chunk `DELETE /v1/models/probe-expect-chunked`; the model must survive")
+                        .fixture(new ModelMustSurvive("probe-expect-chunked"))
+                        .send("POST /v1/nope HTTP/1.1\r\n" + HOST + MARK + "Expect: 100-continue\r\n" + CHUNKED + "\r\n"
+                                + chunk(smuggled("probe-expect-chunked")) + "0\r\n\r\n")
+                        .answers(404, "Endpoint not found").counted("unknown/404").build(),
+                row("Expect: 100-continue, pipelined behind an early answer",
+                    "`POST /v1/nope` with `Expect` and a body, then `GET /v1/version` in the same write")
+                        .send("POST /v1/nope HTTP/1.1\r\n" + HOST + MARK + "Expect: 100-continue\r\n"
+                                + contentLength(BODY_MARKER) + "\r\n" + BODY_MARKER + get("/v1/version"))
+                        .answers(404, "Endpoint not found").counted("unknown/404").build(),
+                row("Expect: 100-continue, body read by the handler", "`POST /v1/models` with `Expect`, the body sent at once")
+                        .send(post("/v1/models", "Expect: 100-continue\r\n" + contentLength(modelJson("probe-expect-read")),
+                                   modelJson("probe-expect-read")))
+                        .answersInterim(100).answers(201).counted("models/201").thenSentinel().build(),
+                row("Expect: other than 100-continue", "`Expect: 100-continue, x`")
+                        .send("POST /v1/models HTTP/1.1\r\n" + HOST + MARK + JSON + "Expect: 100-continue, x\r\n"
+                                + contentLength(modelJson("x")) + "\r\n" + modelJson("x"))
+                        .answers(417, "the only expectation supported is 100-continue").build(),
                 row("body: truncated Content-Length body", "`Content-Length: 200`, 40 bytes, end of stream")
                         .send("POST /v1/models HTTP/1.1\r\n" + HOST + MARK + JSON + "Content-Length: 200\r\n\r\n"
                                 + "{\"model_id\":\"" + BODY_MARKER + "\",\"provider")
@@ -285,6 +338,18 @@ final class EdgeProbes {
                 + Integer.toHexString(data.length() - half) + " ; name=\"" + BODY_MARKER + "\" ;x\r\n"
                 + data.substring(half) + "\r\n"
                 + "0;last=" + BODY_MARKER + "\r\n\r\n";
+    }
+
+    /**
+     * A request with {@code expect} whose body hides a DELETE of {@code victim}, answered before its body is asked for.
+     */
+    private static Probe.Builder expectEarly(String methodAndTarget, String what, String expect, String victim) {
+        String body = smuggled(victim);
+        return row("Expect: 100-continue answered early: " + what, "`" + methodAndTarget + "` with `" + expect
+                + "`, its body `DELETE /v1/models/" + victim + "`; the model must survive")
+                .fixture(new ModelMustSurvive(victim))
+                .send(methodAndTarget + " HTTP/1.1\r\n" + HOST + MARK + expect + "\r\n" + contentLength(body) + "\r\n"
+                        + body);
     }
 
     /** A complete request that would delete a model, if the server ever read it as a request. */

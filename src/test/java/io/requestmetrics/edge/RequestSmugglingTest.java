@@ -14,6 +14,7 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
+import io.requestmetrics.reliability.RawHttp;
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.Poll;
 import io.requestmetrics.testing.RawExchange;
@@ -21,6 +22,7 @@ import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
 
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -110,6 +112,67 @@ class RequestSmugglingTest {
                                                boolean serverCloses) throws IOException {
         List<Integer> expected = serverCloses ? List.of(status) : List.of(status, 200);
         assertOneRequestHandled(head + "Host: x\r\n\r\n", body, expected, api, status, !serverCloses);
+    }
+
+    /**
+     * @return case name, the request head up to its framing headers, the api and status of its early answer
+     */
+    static Stream<Arguments> earlyAnswersToExpectContinue() {
+        String length = "Content-Length: " + SMUGGLED.length() + "\r\n";
+        return Stream.of(
+                Arguments.of("404 on an unknown path", "POST /v1/nope HTTP/1.1\r\n" + length, "unknown", 404),
+                Arguments.of("200 on a GET", "GET /v1/health HTTP/1.1\r\n" + length, "health", 200),
+                Arguments.of("405", "PUT /v1/health HTTP/1.1\r\n" + length, "health", 405),
+                Arguments.of("415 before the body is read", "POST /v1/models HTTP/1.1\r\nContent-Type: text/plain\r\n"
+                        + length, "models", 415),
+                Arguments.of("404 from a handler that ignores the body", "DELETE /v1/datasets/none HTTP/1.1\r\n" + length,
+                             "datasets", 404));
+    }
+
+    /**
+     * A request that expects {@code 100-continue} and is answered without its body being asked for: the client sends
+     * the body anyway (RFC 9110 §10.1.1 allows it), and that body hides a DELETE. Exactly one answer, which says
+     * {@code Connection: close}, then the end of the connection.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("earlyAnswersToExpectContinue")
+    void anEarlyAnswerToAnExpectContinueRequestEndsTheConnection(String name, String head, String api, int status) {
+        String modelsBefore = Http.get(api(), "/v1/models").body();
+        Scrape before = Scrape.settled(admin);
+
+        List<RawHttp.Response> responses = RawExchange.responses(
+                port, bytes(head + "Host: x\r\nExpect: 100-continue\r\n\r\n"), bytes(SMUGGLED), bytes(LAST));
+
+        assertThat(responses.stream().map(RawHttp.Response::status).toList(), is(List.of(status)));
+        assertThat(responses.get(0).headers().get("connection"), is("close"));
+        Poll.until(() -> Scrape.of(admin).deltasSince(before, REQUESTS, "api", "status"), Map.of(api + "/" + status, 1.0));
+        assertThat(Http.get(api(), "/v1/models").body(), is(modelsBefore));
+    }
+
+    /** The admin socket reads its requests through the same edge: an early answer there ends the connection too. */
+    @Test
+    void anEarlyAnswerOnTheAdminSocketEndsTheConnection() {
+        String body = "GET /observe/health HTTP/1.1\r\nHost: x\r\n\r\n";
+        List<Integer> statuses = RawExchange.statuses(
+                admin.getPort(),
+                bytes("POST /observe/metrics HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: "
+                              + body.length() + "\r\n\r\n"),
+                bytes(body));
+        assertThat(statuses.size(), is(1));
+    }
+
+    /** A handler that reads the body gets it after the 100, and the connection stays usable. */
+    @Test
+    void aBodyAskedForAfterExpectContinueIsReadAndTheConnectionStaysOpen() {
+        String model = "{\"model_id\":\"expect-read\",\"provider_id\":\"p\"}";
+        List<Integer> statuses = RawExchange.statuses(
+                port,
+                bytes("POST /v1/models HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                              + "Expect: 100-continue\r\nContent-Length: " + model.length() + "\r\n\r\n"),
+                bytes(model), bytes(LAST));
+        assertThat(statuses, is(List.of(100, 201, 200)));
+        assertThat(Http.get(api(), "/v1/models/expect-read").statusCode(), is(200));
+        assertThat(Http.delete(api(), "/v1/models/expect-read").statusCode(), is(204));
     }
 
     private void assertOneRequestHandled(String head, byte[] body, List<Integer> expectedStatuses, String api, int status,
