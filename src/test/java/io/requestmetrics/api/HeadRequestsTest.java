@@ -125,7 +125,7 @@ class HeadRequestsTest {
         }
         Http.send(api, "HEAD", "/v1/models/none", new byte[0]);
 
-        Poll.until(() -> Scrape.of(admin).value("llama_stack_requests_total") - before.value("llama_stack_requests_total"), 4.0);
+        Poll.until(() -> Scrape.of(admin).delta(before, "llama_stack_requests_total"), 4.0);
         assertThat(Scrape.of(admin).deltasSince(before, "llama_stack_requests_total", "api", "status"),
                    is(Map.of("health/200", 3.0, "models/404", 1.0)));
     }

@@ -183,7 +183,7 @@ class RowEventStreamTest {
             }
 
             Poll.until(() -> Scrape.of(admin).value(REQUESTS, "api", "datasets", "status", "499"),
-                       before.value(REQUESTS, "api", "datasets", "status", "499") + 1);
+                       before.baseline(REQUESTS, "api", "datasets", "status", "499") + 1);
             Scrape after = Scrape.settled(admin);
             assertThat(after.deltasSince(before, REQUESTS, "api", "status"), is(Map.of("datasets/499", 1.0)));
             // Its headers were sent, so it has a time to first byte, under its final status.

@@ -138,7 +138,7 @@ class ChunkedBodiesTest {
 
     private void assertCounted(Scrape before, Map<String, Double> expected) {
         double total = expected.values().stream().mapToDouble(Double::doubleValue).sum();
-        Poll.until(() -> Scrape.of(admin).value(REQUESTS) - before.value(REQUESTS), total);
+        Poll.until(() -> Scrape.of(admin).delta(before, REQUESTS), total);
         assertThat(Scrape.of(admin).deltasSince(before, REQUESTS, "api", "status"), is(expected));
         Poll.until(() -> Scrape.of(admin).value(GAUGE), 0.0);
     }

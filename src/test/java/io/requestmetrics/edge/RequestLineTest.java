@@ -75,7 +75,7 @@ class RequestLineTest {
                    is("{\"error\":{\"status\":400,\"message\":\"the request method is not a valid token\"}}"));
         // Answered before routing, so not counted: once a later request is counted, it is the only change.
         assertThat(Http.get(api, "/v1/health").statusCode(), is(200));
-        Poll.until(() -> Scrape.of(admin).value(REQUESTS) - before.value(REQUESTS), 1.0);
+        Poll.until(() -> Scrape.of(admin).delta(before, REQUESTS), 1.0);
         assertThat(Scrape.of(admin).deltasSince(before, REQUESTS, "api", "status"), is(Map.of("health/200", 1.0)));
     }
 

@@ -69,14 +69,14 @@ class RouteOverflowTest {
         }
         assertThat(Http.get(api, "/v1/nowhere").statusCode(), is(404));
 
-        Poll.until(() -> Scrape.of(admin).value(REQUESTS) - before.value(REQUESTS), 18.0);
+        Poll.until(() -> Scrape.of(admin).delta(before, REQUESTS), 18.0);
         Scrape after = Scrape.of(admin);
         assertThat(after.deltasSince(before, REQUESTS, "api", "route", "status"),
                    is(Map.of("health//v1/health/200", 4.0,
                              "version//v1/version/200", 1.0,
                              "models/other/200", 12.0,
                              "unknown/unknown/404", 1.0)));
-        assertThat(after.value(OVERFLOW, "label", "route") - before.value(OVERFLOW, "label", "route"), is(12.0));
+        assertThat(after.delta(before, OVERFLOW, "label", "route"), is(12.0));
         assertThat(after.labelValues(REQUESTS, "route"), is(Set.of("/v1/health", "/v1/version", "other",
                                                                                "unknown")));
     }
