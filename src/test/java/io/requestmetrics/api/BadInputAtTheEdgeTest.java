@@ -25,8 +25,8 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.reliability.RawHttp;
 import io.requestmetrics.testing.Http;
+import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.TestServers;
 
 import org.junit.jupiter.api.Test;

@@ -15,9 +15,9 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.reliability.RawHttp;
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.Poll;
+import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
 

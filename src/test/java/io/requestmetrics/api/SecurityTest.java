@@ -4,16 +4,10 @@ import java.io.IOException;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
@@ -21,10 +15,11 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.reliability.RawHttp;
 import io.requestmetrics.testing.FaultsApi;
 import io.requestmetrics.testing.Http;
+import io.requestmetrics.testing.LogCapture;
 import io.requestmetrics.testing.Poll;
+import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
 
@@ -184,33 +179,9 @@ class SecurityTest {
 
     @Test
     void logsNeverContainRequestBodies() throws Exception {
-        List<String> logged = new ArrayList<>();
-        SimpleFormatter formatter = new SimpleFormatter();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                StringBuilder text = new StringBuilder(formatter.format(record));
-                for (Throwable t = record.getThrown(); t != null; t = t.getCause()) {
-                    text.append(t).append('\n');
-                }
-                synchronized (logged) {
-                    logged.add(text.toString());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        capture.setLevel(Level.ALL);
-        Logger root = Logger.getLogger("");
-        root.addHandler(capture);
+        List<String> logged;
         Scrape before = Scrape.settled(admin);
-        try {
+        try (LogCapture log = LogCapture.atConfiguredLevels()) {
             String body = MARKER + "-body";
             String json = "{\"model_id\":\"" + body + "1\",\"provider_id\":\"" + body + "\"}";
             Http.postJson(api, "/v1/models", json);
@@ -228,16 +199,13 @@ class SecurityTest {
             }
             // The body cut short ends as a 499; whatever is logged about it is logged by then.
             Poll.until(() -> Scrape.of(admin).delta(before, REQUESTS, "api", "models", "status", "499"), 1.0);
-        } finally {
-            root.removeHandler(capture);
+            logged = log.texts();
         }
 
-        synchronized (logged) {
-            assertTrue(logged.stream().anyMatch(record -> record.contains("secret internal detail")),
-                       "the capture sees the server's log: the handler's exception is logged, on the server only");
-            for (String record : logged) {
-                assertThat(record.toLowerCase(Locale.ROOT), not(containsString(MARKER)));
-            }
+        assertTrue(logged.stream().anyMatch(record -> record.contains("secret internal detail")),
+                   "the capture sees the server's log: the handler's exception is logged, on the server only");
+        for (String record : logged) {
+            assertThat(record.toLowerCase(Locale.ROOT), not(containsString(MARKER)));
         }
     }
 

@@ -33,8 +33,11 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
+import io.requestmetrics.testing.LogCapture;
+import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
+import io.requestmetrics.testing.WireResponses;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -229,7 +232,7 @@ class EdgeProbeTest {
         }
         for (int i = 0; i < row.replies().size(); i++) {
             Probe.Reply reply = row.replies().get(i);
-            WireResponses.Response response = wire.responses().get(i);
+            RawHttp.Response response = wire.responses().get(i);
             if (reply.head() && response.body().length != 0) {
                 problems.add("response " + i + " to HEAD has a body");
             }

@@ -11,11 +11,11 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.reliability.RawHttp;
-import io.requestmetrics.testing.CapturedLog;
 import io.requestmetrics.testing.Http;
+import io.requestmetrics.testing.LogCapture;
 import io.requestmetrics.testing.Poll;
 import io.requestmetrics.testing.RawExchange;
+import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
 
@@ -63,7 +63,7 @@ class RequestLineTest {
     void methodThatIsNotATokenIs400AndNotCounted(String method) {
         Scrape before = Scrape.settled(admin);
         List<RawHttp.Response> responses;
-        try (CapturedLog log = CapturedLog.start()) {
+        try (LogCapture log = LogCapture.atConfiguredLevels()) {
             responses = RawExchange.responses(port, bytes(method + " /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"));
             assertThat(log.lines(), is(List.of("FINE io.requestmetrics.api.JsonErrors: answered 400 BAD_REQUEST: "
                                                        + "the request method is not a valid token")));
@@ -81,7 +81,7 @@ class RequestLineTest {
 
     @Test
     void aClientThatLeavesInsideItsHeadersGetsNoAnswerAndIsNotLoggedAboveFine() throws Exception {
-        try (CapturedLog log = CapturedLog.start(); Socket socket = RawHttp.connect(port)) {
+        try (LogCapture log = LogCapture.atConfiguredLevels(); Socket socket = RawHttp.connect(port)) {
             socket.getOutputStream().write(bytes("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Partial: a"));
             // Half-close: the server reads the end of the input inside the head; reading to the end of its output
             // shows when it is done with the connection, logging included.

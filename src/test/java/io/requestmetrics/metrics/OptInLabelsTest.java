@@ -12,9 +12,9 @@ import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 import io.helidon.webserver.testing.junit5.Socket;
 
-import io.requestmetrics.reliability.RawHttp;
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.Poll;
+import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
 

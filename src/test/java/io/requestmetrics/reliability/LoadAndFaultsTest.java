@@ -35,6 +35,7 @@ import io.helidon.webserver.testing.junit5.SetUpServer;
 
 import io.requestmetrics.testing.FaultsApi;
 import io.requestmetrics.testing.Poll;
+import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
 

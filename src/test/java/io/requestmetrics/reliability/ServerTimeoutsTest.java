@@ -22,6 +22,7 @@ import io.helidon.webserver.testing.junit5.SetUpServer;
 import io.requestmetrics.Main;
 import io.requestmetrics.testing.FaultsApi;
 import io.requestmetrics.testing.Poll;
+import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
 
