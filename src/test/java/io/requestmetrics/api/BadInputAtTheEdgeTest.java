@@ -463,11 +463,7 @@ class BadInputAtTheEdgeTest {
     }
 
     private RawHttp.Response exchange(byte[] request) throws IOException {
-        try (Socket socket = RawHttp.connect(port)) {
-            socket.getOutputStream().write(request);
-            socket.getOutputStream().flush();
-            return RawHttp.readResponse(socket.getInputStream());
-        }
+        return RawHttp.exchangeOnce(port, request);
     }
 
     private static byte[] chunk(byte[] data) {

@@ -131,11 +131,7 @@ class HeadRequestsTest {
     }
 
     private RawHttp.Response get(String path, String accept) throws IOException {
-        try (Socket socket = RawHttp.connect(port)) {
-            socket.getOutputStream().write(bytes("GET " + path + " HTTP/1.1\r\nHost: x\r\nAccept: " + accept
-                                                         + "\r\nConnection: close\r\n\r\n"));
-            return RawHttp.readResponse(new BufferedInputStream(socket.getInputStream()));
-        }
+        return RawHttp.exchangeOnce(port, RawHttp.get(path, "Accept", accept, "Connection", "close"));
     }
 
     private record Head(int status, Map<String, String> headers) {

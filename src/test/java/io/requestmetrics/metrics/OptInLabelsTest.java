@@ -1,6 +1,7 @@
 package io.requestmetrics.metrics;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -45,14 +46,7 @@ class OptInLabelsTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        // A prefix of its own: the tests share one registry, and Prometheus wants one set of labels per meter name.
-        TestServers.setUp(server, TestServers.config(Map.of(
-                "server.features.request-metrics.prefix", "labels_on",
-                "server.features.request-metrics.labels.0", "api",
-                "server.features.request-metrics.labels.1", "status",
-                "server.features.request-metrics.labels.2", "method",
-                "server.features.request-metrics.labels.3", "route",
-                "server.features.request-metrics.labels.4", "outcome")));
+        TestServers.setUpWithOwnMetrics(server, "labels_on", List.of("api", "status", "method", "route", "outcome"), Map.of());
     }
 
     @SetUpRoute

@@ -1,6 +1,7 @@
 package io.requestmetrics.metrics;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -41,13 +42,7 @@ class RouteOverflowTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        // A prefix of its own: the tests share one registry, and Prometheus wants one set of labels per meter name.
-        TestServers.setUp(server, TestServers.config(Map.of(
-                "server.features.request-metrics.prefix", "overflow_cap",
-                "server.features.request-metrics.labels.0", "api",
-                "server.features.request-metrics.labels.1", "status",
-                "server.features.request-metrics.labels.2", "route",
-                "server.features.request-metrics.max-routes", "2")));
+        TestServers.setUpWithOwnMetrics(server, "overflow_cap", List.of("api", "status", "route"), Map.of("max-routes", "2"));
     }
 
     @SetUpRoute

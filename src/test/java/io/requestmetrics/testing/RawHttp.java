@@ -122,6 +122,23 @@ public final class RawHttp implements Closeable {
         }
     }
 
+    /**
+     * Sends one request on a fresh connection and reads its response (a response to HEAD is read without a body).
+     *
+     * @param port    the server's port on 127.0.0.1
+     * @param request the request bytes
+     * @return the response
+     * @throws IOException if the exchange failed
+     */
+    public static Response exchangeOnce(int port, byte[] request) throws IOException {
+        try (Socket socket = connect(port)) {
+            socket.getOutputStream().write(request);
+            socket.getOutputStream().flush();
+            boolean head = request.length > 5 && new String(request, 0, 5, StandardCharsets.ISO_8859_1).equals("HEAD ");
+            return readResponse(new BufferedInputStream(socket.getInputStream()), head);
+        }
+    }
+
     /** @return how many sockets this client opened */
     public long connections() {
         return connections;
