@@ -2,7 +2,7 @@
 # The load-and-fault suite (docs/RELIABILITY.md): exact request counts under 256 concurrent connections, gauge
 # bounds, concurrent scrapes, a 20,000-path scan, 1,000 cut NDJSON streams, handler faults, slow requests and server
 # timeouts. Everything runs in one JVM on 127.0.0.1 (Helidon's test server with the real routing and app.yaml); the
-# client is Java (src/test/java/io/requestmetrics/reliability/RawHttp.java), so no load tool is installed.
+# client is Java (src/test/java/io/requestmetrics/testing/RawHttp.java), so no load tool is installed.
 #
 # Usage: .ci/reliability.sh            full sizes (about 1 minute on 2 cores, bounded at 10)
 #        RELIABILITY_ARGS="-Dreliability.requests=10000 -Dreliability.scan=2000 -Dreliability.aborts=100" .ci/reliability.sh

@@ -1,7 +1,6 @@
 package io.requestmetrics.api;
 
 import java.util.List;
-import java.util.Map;
 
 import io.helidon.http.Status;
 import io.helidon.webclient.api.ClientResponseTyped;
@@ -37,11 +36,18 @@ class ApisTest {
     }
 
     @Test
-    void inspectListsTheRoutesOfEveryApiThenItsOwn() throws Exception {
+    void inspectListsTheRoutesOfEveryApiThenItsOwn() {
         ClientResponseTyped<String> response = client.get("/v1/inspect/routes").request(String.class);
 
         assertThat(response.status(), is(Status.OK_200));
-        assertThat(response.entity(), is(Json.MAPPER.writeValueAsString(Map.of("data", APIS.routes()))));
+        // Written out, not built with the code under test: this is the body a client reads.
+        assertThat(response.entity(), is("{\"data\":["
+                + "{\"method\":\"GET\",\"route\":\"/v1/health\",\"api\":\"health\"},"
+                + "{\"method\":\"GET\",\"route\":\"/v1/models\",\"api\":\"models\"},"
+                + "{\"method\":\"POST\",\"route\":\"/v1/models\",\"api\":\"models\"},"
+                + "{\"method\":\"GET\",\"route\":\"/v1/models/{model_id}\",\"api\":\"models\"},"
+                + "{\"method\":\"DELETE\",\"route\":\"/v1/models/{model_id}\",\"api\":\"models\"},"
+                + "{\"method\":\"GET\",\"route\":\"/v1/inspect/routes\",\"api\":\"inspect\"}]}"));
         assertThat(APIS.names(), is(List.of("health", "models", "inspect")));
         assertThat(APIS.routes().getLast(), is(new Apis.RouteDescription("GET", "/v1/inspect/routes", "inspect")));
     }

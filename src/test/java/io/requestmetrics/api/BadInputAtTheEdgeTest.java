@@ -25,8 +25,8 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.reliability.RawHttp;
 import io.requestmetrics.testing.Http;
+import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.TestServers;
 
 import org.junit.jupiter.api.Test;
@@ -463,11 +463,7 @@ class BadInputAtTheEdgeTest {
     }
 
     private RawHttp.Response exchange(byte[] request) throws IOException {
-        try (Socket socket = RawHttp.connect(port)) {
-            socket.getOutputStream().write(request);
-            socket.getOutputStream().flush();
-            return RawHttp.readResponse(socket.getInputStream());
-        }
+        return RawHttp.exchangeOnce(port, request);
     }
 
     private static byte[] chunk(byte[] data) {

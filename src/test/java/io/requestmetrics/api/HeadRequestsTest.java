@@ -15,9 +15,9 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.reliability.RawHttp;
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.Poll;
+import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
 
@@ -125,17 +125,13 @@ class HeadRequestsTest {
         }
         Http.send(api, "HEAD", "/v1/models/none", new byte[0]);
 
-        Poll.until(() -> Scrape.of(admin).value("llama_stack_requests_total") - before.value("llama_stack_requests_total"), 4.0);
+        Poll.until(() -> Scrape.of(admin).delta(before, "llama_stack_requests_total"), 4.0);
         assertThat(Scrape.of(admin).deltasSince(before, "llama_stack_requests_total", "api", "status"),
                    is(Map.of("health/200", 3.0, "models/404", 1.0)));
     }
 
     private RawHttp.Response get(String path, String accept) throws IOException {
-        try (Socket socket = RawHttp.connect(port)) {
-            socket.getOutputStream().write(bytes("GET " + path + " HTTP/1.1\r\nHost: x\r\nAccept: " + accept
-                                                         + "\r\nConnection: close\r\n\r\n"));
-            return RawHttp.readResponse(new BufferedInputStream(socket.getInputStream()));
-        }
+        return RawHttp.exchangeOnce(port, RawHttp.get(path, "Accept", accept, "Connection", "close"));
     }
 
     private record Head(int status, Map<String, String> headers) {

@@ -19,9 +19,9 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.reliability.RawHttp;
-import io.requestmetrics.testing.CapturedLog;
+import io.requestmetrics.testing.LogCapture;
 import io.requestmetrics.testing.Poll;
+import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
 
@@ -133,7 +133,7 @@ class BodyReadTimeoutTest {
 
     private void assertStalledBodyIs408(String headAndPartOfBody) throws IOException {
         Scrape before = Scrape.settled(admin);
-        try (CapturedLog log = CapturedLog.start(); Socket socket = RawHttp.connect(port)) {
+        try (LogCapture log = LogCapture.start(); Socket socket = RawHttp.connect(port)) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write(bytes(headAndPartOfBody));

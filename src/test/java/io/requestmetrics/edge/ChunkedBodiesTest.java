@@ -11,11 +11,11 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.reliability.RawHttp;
-import io.requestmetrics.testing.CapturedLog;
 import io.requestmetrics.testing.Http;
+import io.requestmetrics.testing.LogCapture;
 import io.requestmetrics.testing.Poll;
 import io.requestmetrics.testing.RawExchange;
+import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
 
@@ -105,7 +105,7 @@ class ChunkedBodiesTest {
         String past = MARKER.repeat(40);
         Scrape before = Scrape.settled(admin);
         List<RawHttp.Response> responses;
-        try (CapturedLog log = CapturedLog.start()) {
+        try (LogCapture log = LogCapture.atConfiguredLevels()) {
             responses = RawExchange.responses(port, chunkedPost(false, sizeLine + json + "\r\n0\r\n\r\n" + past));
             assertCounted(before, Map.of("models/400", 1.0));
             assertThat(log.lines(), is(List.of("FINE io.requestmetrics.api.JsonErrors: answered 400 BAD_REQUEST: " + message)));
@@ -138,7 +138,7 @@ class ChunkedBodiesTest {
 
     private void assertCounted(Scrape before, Map<String, Double> expected) {
         double total = expected.values().stream().mapToDouble(Double::doubleValue).sum();
-        Poll.until(() -> Scrape.of(admin).value(REQUESTS) - before.value(REQUESTS), total);
+        Poll.until(() -> Scrape.of(admin).delta(before, REQUESTS), total);
         assertThat(Scrape.of(admin).deltasSince(before, REQUESTS, "api", "status"), is(expected));
         Poll.until(() -> Scrape.of(admin).value(GAUGE), 0.0);
     }

@@ -16,8 +16,8 @@ import io.helidon.webserver.testing.junit5.SetUpServer;
 import io.helidon.webserver.testing.junit5.Socket;
 
 import io.requestmetrics.Main;
-import io.requestmetrics.reliability.RawHttp;
 import io.requestmetrics.testing.RawExchange;
+import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.TestServers;
 
 import org.junit.jupiter.api.Test;

@@ -33,8 +33,11 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
+import io.requestmetrics.testing.LogCapture;
+import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
+import io.requestmetrics.testing.WireResponses;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -229,7 +232,7 @@ class EdgeProbeTest {
         }
         for (int i = 0; i < row.replies().size(); i++) {
             Probe.Reply reply = row.replies().get(i);
-            WireResponses.Response response = wire.responses().get(i);
+            RawHttp.Response response = wire.responses().get(i);
             if (reply.head() && response.body().length != 0) {
                 problems.add("response " + i + " to HEAD has a body");
             }
@@ -258,8 +261,8 @@ class EdgeProbeTest {
      */
     private Scrape settled(Scrape before, Map<String, Double> expected) {
         double expectedTotal = expected.values().stream().mapToDouble(Double::doubleValue).sum();
-        return scrapeUntil(scrape -> scrape.value(REQUESTS) - before.value(REQUESTS) >= expectedTotal
-                && scrape.value(DURATION_COUNT) - before.value(DURATION_COUNT) >= expectedTotal);
+        return scrapeUntil(scrape -> scrape.delta(before, REQUESTS) >= expectedTotal
+                && scrape.delta(before, DURATION_COUNT) >= expectedTotal);
     }
 
     private void checkLabelsAndGauge(Scrape scrape, List<String> problems) {
@@ -335,7 +338,7 @@ class EdgeProbeTest {
         }
         for (String key : keys) {
             String[] labels = {"api", key.substring(0, key.indexOf('/')), "status", key.substring(key.indexOf('/') + 1)};
-            double change = after.value(name, labels) - before.value(name, labels);
+            double change = after.delta(before, name, labels);
             if (change != 0) {
                 changes.put(key, change);
             }
@@ -352,11 +355,10 @@ class EdgeProbeTest {
      * @return a scrape with all of them counted
      */
     private Scrape countedBeforeGoingOn(Scrape baseline, IntSupplier requests, List<String> problems) {
-        double total = baseline.value(REQUESTS);
         int made = requests.getAsInt();
-        Scrape settled = scrapeUntil(scrape -> scrape.value(REQUESTS) - total >= made);
-        if (settled.value(REQUESTS) - total != made) {
-            problems.add(made + " requests outside the row moved requests_total by " + (settled.value(REQUESTS) - total));
+        Scrape settled = scrapeUntil(scrape -> scrape.delta(baseline, REQUESTS) >= made);
+        if (settled.delta(baseline, REQUESTS) != made) {
+            problems.add(made + " requests outside the row moved requests_total by " + settled.delta(baseline, REQUESTS));
         }
         return settled;
     }

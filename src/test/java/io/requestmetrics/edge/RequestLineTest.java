@@ -11,11 +11,11 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.reliability.RawHttp;
-import io.requestmetrics.testing.CapturedLog;
 import io.requestmetrics.testing.Http;
+import io.requestmetrics.testing.LogCapture;
 import io.requestmetrics.testing.Poll;
 import io.requestmetrics.testing.RawExchange;
+import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
 
@@ -63,7 +63,7 @@ class RequestLineTest {
     void methodThatIsNotATokenIs400AndNotCounted(String method) {
         Scrape before = Scrape.settled(admin);
         List<RawHttp.Response> responses;
-        try (CapturedLog log = CapturedLog.start()) {
+        try (LogCapture log = LogCapture.atConfiguredLevels()) {
             responses = RawExchange.responses(port, bytes(method + " /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"));
             assertThat(log.lines(), is(List.of("FINE io.requestmetrics.api.JsonErrors: answered 400 BAD_REQUEST: "
                                                        + "the request method is not a valid token")));
@@ -75,13 +75,13 @@ class RequestLineTest {
                    is("{\"error\":{\"status\":400,\"message\":\"the request method is not a valid token\"}}"));
         // Answered before routing, so not counted: once a later request is counted, it is the only change.
         assertThat(Http.get(api, "/v1/health").statusCode(), is(200));
-        Poll.until(() -> Scrape.of(admin).value(REQUESTS) - before.value(REQUESTS), 1.0);
+        Poll.until(() -> Scrape.of(admin).delta(before, REQUESTS), 1.0);
         assertThat(Scrape.of(admin).deltasSince(before, REQUESTS, "api", "status"), is(Map.of("health/200", 1.0)));
     }
 
     @Test
     void aClientThatLeavesInsideItsHeadersGetsNoAnswerAndIsNotLoggedAboveFine() throws Exception {
-        try (CapturedLog log = CapturedLog.start(); Socket socket = RawHttp.connect(port)) {
+        try (LogCapture log = LogCapture.atConfiguredLevels(); Socket socket = RawHttp.connect(port)) {
             socket.getOutputStream().write(bytes("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Partial: a"));
             // Half-close: the server reads the end of the input inside the head; reading to the end of its output
             // shows when it is done with the connection, logging included.

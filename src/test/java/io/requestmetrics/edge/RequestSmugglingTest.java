@@ -14,10 +14,10 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
-import io.requestmetrics.reliability.RawHttp;
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.Poll;
 import io.requestmetrics.testing.RawExchange;
+import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
 
@@ -190,7 +190,7 @@ class RequestSmugglingTest {
         }
         // The filter records after the response is written: wait for the count, then compare every series.
         double total = expectedDeltas.values().stream().mapToDouble(Double::doubleValue).sum();
-        Poll.until(() -> Scrape.of(admin).value(REQUESTS) - before.value(REQUESTS), total);
+        Poll.until(() -> Scrape.of(admin).delta(before, REQUESTS), total);
         assertThat(Scrape.of(admin).deltasSince(before, REQUESTS, "api", "status"), is(expectedDeltas));
         // Counted after the scrape so that the extra GETs do not disturb the deltas.
         assertThat(Http.get(api(), "/v1/models").body(), is(modelsBefore));

@@ -1,5 +1,6 @@
 package io.requestmetrics.lifecycle;
 
+import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.Map;
 
@@ -68,11 +69,29 @@ class GracefulShutdownTest {
     }
 
     @Test
-    void readinessIsUpUntilDrainingStarts() {
+    void readinessIsUpUntilDrainingStartsThenDown() throws Exception {
+        GracefulShutdown shutdown = GracefulShutdown.create(config(Map.of("lifecycle.final-scrape-window", "PT0S")));
         var check = GracefulShutdown.readinessCheck();
+        // install(WebServer) would also hook the JVM's own shutdown: the test sets only what the check reads.
+        Field installed = GracefulShutdown.class.getDeclaredField("installed");
+        installed.setAccessible(true);
+        Object earlier = installed.get(null);
+        installed.set(null, shutdown);
+        try {
+            assertThat(check.type(), is(HealthCheckType.READINESS));
+            assertThat(check.name(), is("draining"));
+            HealthCheckResponse up = check.call();
+            assertThat(up.status(), is(HealthCheckResponse.Status.UP));
+            assertThat(up.details(), is(Map.<String, Object>of("draining", false)));
 
-        assertThat(check.type(), is(HealthCheckType.READINESS));
-        assertThat(check.call().status(), is(HealthCheckResponse.Status.UP));
+            shutdown.drain(System::nanoTime);
+
+            HealthCheckResponse down = check.call();
+            assertThat(down.status(), is(HealthCheckResponse.Status.DOWN));
+            assertThat(down.details(), is(Map.<String, Object>of("draining", true)));
+        } finally {
+            installed.set(null, earlier);
+        }
     }
 
     @Test

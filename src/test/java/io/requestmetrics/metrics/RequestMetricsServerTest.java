@@ -108,14 +108,14 @@ class RequestMetricsServerTest {
 
         for (Call call : calls) {
             String[] labels = {"api", call.api(), "status", call.status()};
-            double expected = before.value(REQUESTS, labels) + n;
+            double expected = before.baseline(REQUESTS, labels) + n;
             Poll.until(() -> Scrape.of(admin).value(REQUESTS, labels), expected);
             Scrape after = Scrape.of(admin);
-            assertThat(call.path() + " _count", after.value(DURATION + "_count", labels) - before.value(DURATION + "_count", labels),
+            assertThat(call.path() + " _count", after.delta(before, DURATION + "_count", labels),
                        is((double) n));
             String[] infBucket = {"api", call.api(), "status", call.status(), "le", "+Inf"};
             assertThat(call.path() + " +Inf bucket",
-                       after.value(DURATION + "_bucket", infBucket) - before.value(DURATION + "_bucket", infBucket),
+                       after.delta(before, DURATION + "_bucket", infBucket),
                        is((double) n));
         }
         assertInFlightSettlesAtZero();
@@ -130,7 +130,7 @@ class RequestMetricsServerTest {
             paths.add(randomUnroutedPath(random));
         }
         Scrape before = Scrape.settled(admin);
-        double unknownBefore = before.value(REQUESTS, "api", "unknown");
+        double unknownBefore = before.baseline(REQUESTS, "api", "unknown");
         Map<String, Double> knownBefore = countsByApi(before);
 
         for (String path : paths) {
@@ -155,7 +155,7 @@ class RequestMetricsServerTest {
     @Test
     void excludedPathsAndScrapesAreNotCounted() {
         Scrape before = Scrape.settled(admin);
-        double totalBefore = before.value(REQUESTS);
+        double totalBefore = before.baseline(REQUESTS);
         for (String path : List.of("/observe", "/observe/metrics", "/observe/health", "/docs", "/docs/index.html",
                                    "/openapi", "/favicon.ico", "/static/app.js")) {
             assertThat(path, Http.get(api, path).statusCode(), is(404));
@@ -165,7 +165,7 @@ class RequestMetricsServerTest {
         }
         // A segment boundary: /observer is not /observe, so it is counted (as unknown). Once it shows, every
         // request sent before it has been recorded too.
-        double unknownBefore = before.value(REQUESTS, "api", "unknown");
+        double unknownBefore = before.baseline(REQUESTS, "api", "unknown");
         assertThat(Http.get(api, "/observer").statusCode(), is(404));
         Poll.until(() -> Scrape.of(admin).value(REQUESTS, "api", "unknown"), unknownBefore + 1);
 
@@ -190,11 +190,11 @@ class RequestMetricsServerTest {
         assertThat(badRequest.statusCode(), is(400));
         assertThat(badRequest.body(), containsString("\"status\":400"));
         Poll.until(() -> Scrape.of(admin).value(REQUESTS, "api", "faults", "status", "500"),
-                   before.value(REQUESTS, "api", "faults", "status", "500") + 1);
+                   before.baseline(REQUESTS, "api", "faults", "status", "500") + 1);
         Poll.until(() -> Scrape.of(admin).value(REQUESTS, "api", "faults", "status", "400"),
-                   before.value(REQUESTS, "api", "faults", "status", "400") + 1);
-        assertThat(Scrape.of(admin).value(REQUESTS, "api", "faults", "status", "200"),
-                   is(before.value(REQUESTS, "api", "faults", "status", "200")));
+                   before.baseline(REQUESTS, "api", "faults", "status", "400") + 1);
+        assertThat(Scrape.settled(admin).deltasSince(before, REQUESTS, "api", "status"),
+                   is(Map.of("faults/500", 1.0, "faults/400", 1.0)));
         assertInFlightSettlesAtZero();
     }
 
@@ -217,10 +217,9 @@ class RequestMetricsServerTest {
             socket.setSoLinger(true, 0);
         }
 
-        Poll.until(() -> Scrape.of(admin).value(REQUESTS, aborted), before.value(REQUESTS, aborted) + 1);
-        assertThat(Scrape.of(admin).value(REQUESTS, "api", "datasets", "status", "200"),
-                   is(before.value(REQUESTS, "api", "datasets", "status", "200")));
+        Poll.until(() -> Scrape.of(admin).value(REQUESTS, aborted), before.baseline(REQUESTS, aborted) + 1);
         Scrape after = Scrape.settled(admin);
+        // Exactly one request, under 499: not also (or instead) under datasets/200.
         assertThat(after.deltasSince(before, REQUESTS, "api", "status"), is(Map.of("datasets/499", 1.0)));
         // Its headers were sent, so it has a time to first byte, under its final status.
         assertThat(after.deltasSince(before, FIRST_BYTE + "_count", "api", "status"), is(Map.of("datasets/499", 1.0)));
@@ -272,8 +271,8 @@ class RequestMetricsServerTest {
         }
         assertThat(response.get(30, TimeUnit.SECONDS).body(), is("{\"part\":1}\n{\"part\":2}\n"));
 
-        Poll.until(() -> Scrape.of(admin).value(DURATION + "_count", labels), before.value(DURATION + "_count", labels) + 1);
-        double recordedSeconds = Scrape.of(admin).value(DURATION + "_sum", labels) - before.value(DURATION + "_sum", labels);
+        Poll.until(() -> Scrape.of(admin).value(DURATION + "_count", labels), before.baseline(DURATION + "_count", labels) + 1);
+        double recordedSeconds = Scrape.of(admin).delta(before, DURATION + "_sum", labels);
         assertThat(recordedSeconds, greaterThanOrEqualTo(held / 1e9));
         // Seconds, not milliseconds: a 0.3 s stream is far below 30.
         assertThat(recordedSeconds, lessThan(30.0));
@@ -379,10 +378,7 @@ class RequestMetricsServerTest {
     }
 
     private void assertInFlightSettlesAtZero() {
-        for (String apiName : ROUTED_APIS) {
-            Poll.until(() -> Scrape.of(admin).value(IN_FLIGHT, "api", apiName), 0.0);
-        }
-        Poll.until(() -> Scrape.of(admin).value(IN_FLIGHT, "api", "unknown"), 0.0);
+        Poll.until(() -> Scrape.of(admin).nonZero(IN_FLIGHT), Map.of());
     }
 
     private static Map<String, Double> countsByApi(Scrape scrape) {

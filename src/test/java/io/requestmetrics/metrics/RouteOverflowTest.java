@@ -1,6 +1,7 @@
 package io.requestmetrics.metrics;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -41,13 +42,7 @@ class RouteOverflowTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        // A prefix of its own: the tests share one registry, and Prometheus wants one set of labels per meter name.
-        TestServers.setUp(server, TestServers.config(Map.of(
-                "server.features.request-metrics.prefix", "overflow_cap",
-                "server.features.request-metrics.labels.0", "api",
-                "server.features.request-metrics.labels.1", "status",
-                "server.features.request-metrics.labels.2", "route",
-                "server.features.request-metrics.max-routes", "2")));
+        TestServers.setUpWithOwnMetrics(server, "overflow_cap", List.of("api", "status", "route"), Map.of("max-routes", "2"));
     }
 
     @SetUpRoute
@@ -69,14 +64,14 @@ class RouteOverflowTest {
         }
         assertThat(Http.get(api, "/v1/nowhere").statusCode(), is(404));
 
-        Poll.until(() -> Scrape.of(admin).value(REQUESTS) - before.value(REQUESTS), 18.0);
+        Poll.until(() -> Scrape.of(admin).delta(before, REQUESTS), 18.0);
         Scrape after = Scrape.of(admin);
         assertThat(after.deltasSince(before, REQUESTS, "api", "route", "status"),
                    is(Map.of("health//v1/health/200", 4.0,
                              "version//v1/version/200", 1.0,
                              "models/other/200", 12.0,
                              "unknown/unknown/404", 1.0)));
-        assertThat(after.value(OVERFLOW, "label", "route") - before.value(OVERFLOW, "label", "route"), is(12.0));
+        assertThat(after.delta(before, OVERFLOW, "label", "route"), is(12.0));
         assertThat(after.labelValues(REQUESTS, "route"), is(Set.of("/v1/health", "/v1/version", "other",
                                                                                "unknown")));
     }

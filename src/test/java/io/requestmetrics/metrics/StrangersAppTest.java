@@ -82,7 +82,7 @@ class StrangersAppTest {
         assertThat(Http.get(api, "/v1/nothing/here").statusCode(), is(404));
         assertThat(Http.get(api, "/v1/things").statusCode(), is(404));
 
-        Poll.until(() -> Scrape.of(admin).value(REQUESTS) - before.value(REQUESTS), 10.0);
+        Poll.until(() -> Scrape.of(admin).delta(before, REQUESTS), 10.0);
         assertThat(Scrape.of(admin).deltasSince(before, REQUESTS, "api", "route", "status"),
                    is(Map.of("things//v1/things/{id}/200", 5.0,
                              "hello//hello/200", 3.0,

@@ -35,6 +35,7 @@ import io.helidon.webserver.testing.junit5.SetUpServer;
 
 import io.requestmetrics.testing.FaultsApi;
 import io.requestmetrics.testing.Poll;
+import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
 
@@ -223,8 +224,8 @@ class LoadAndFaultsTest {
         // 400 is Helidon refusing a request line (control characters, bad encoding) before routing: such a request is
         // never measured. Every other request is routed, and counted once.
         long routed = statuses.entrySet().stream().filter(e -> e.getKey() != 400).mapToLong(e -> e.getValue().sum()).sum();
-        Scrape after = scrapeWhen(scrape -> scrape.value(REQUESTS) - before.value(REQUESTS) >= routed);
-        assertThat("requests counted by the scan", after.value(REQUESTS) - before.value(REQUESTS), is((double) routed));
+        Scrape after = scrapeWhen(scrape -> scrape.delta(before, REQUESTS) >= routed);
+        assertThat("requests counted by the scan", after.delta(before, REQUESTS), is((double) routed));
         long heapAfter = heapAfterFullGc();
 
         for (String family : List.of(REQUESTS, COUNT, BUCKET, IN_FLIGHT)) {
@@ -305,15 +306,14 @@ class LoadAndFaultsTest {
         long elapsed = System.nanoTime() - start;
         assertThat(failures, is(empty()));
 
-        Scrape after = scrapeWhen(scrape -> scrape.value(REQUESTS, "api", "datasets")
-                - before.value(REQUESTS, "api", "datasets") >= ABORTS);
-        double abortedDelta = after.value(REQUESTS, aborted) - before.value(REQUESTS, aborted);
-        double completedDelta = after.value(REQUESTS, completed) - before.value(REQUESTS, completed);
+        Scrape after = scrapeWhen(scrape -> scrape.delta(before, REQUESTS, "api", "datasets") >= ABORTS);
+        double abortedDelta = after.delta(before, REQUESTS, aborted);
+        double completedDelta = after.delta(before, REQUESTS, completed);
         assertThat("every stream counted once, as 499 or 200", abortedDelta + completedDelta, is((double) ABORTS));
         assertThat("streams the client read whole are all 200", (double) readWhole.get(), lessThanOrEqualTo(completedDelta));
         assertThat("no other datasets status moved", deltas(before, after, REQUESTS).keySet().stream()
                 .filter(pair -> !pair.equals("datasets|499") && !pair.equals("datasets|200")).toList(), is(empty()));
-        assertThat("_count agrees", after.value(COUNT, aborted) - before.value(COUNT, aborted), is(abortedDelta));
+        assertThat("_count agrees", after.delta(before, COUNT, aborted), is(abortedDelta));
         assertInFlightIsZeroForEveryApi();
 
         String scenario = "aborts";
@@ -390,7 +390,7 @@ class LoadAndFaultsTest {
             FAULTS.releaseHeld.countDown();
         }
         String[] faults = {"api", "faults"};
-        Scrape after = scrapeWhen(scrape -> scrape.value(REQUESTS, faults) - before.value(REQUESTS, faults) >= HELD_REQUESTS);
+        Scrape after = scrapeWhen(scrape -> scrape.delta(before, REQUESTS, faults) >= HELD_REQUESTS);
         Map<String, Double> deltas = deltas(before, after, REQUESTS);
         // A reset connection makes the handler's write fail: 499. After a graceful close the write still succeeds
         // (the socket is only half closed), so the server completed the response: 200.
@@ -537,7 +537,7 @@ class LoadAndFaultsTest {
     /** Polls until every planned pair's counter delta is reached, then returns that scrape. */
     private Scrape settle(Scrape before, Map<String, Long> planned) {
         long total = planned.values().stream().mapToLong(Long::longValue).sum();
-        return scrapeWhen(scrape -> scrape.value(REQUESTS) - before.value(REQUESTS) >= total);
+        return scrapeWhen(scrape -> scrape.delta(before, REQUESTS) >= total);
     }
 
     /**
@@ -547,8 +547,9 @@ class LoadAndFaultsTest {
     private Scrape scrapeWhen(java.util.function.Predicate<Scrape> condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         Scrape scrape = Scrape.of(admin);
-        while (!condition.test(scrape)) {
+        while (!holds(condition, scrape)) {
             if (System.nanoTime() > deadline) {
+                condition.test(scrape); // a series that is still missing fails here, by its name
                 throw new AssertionError("metrics did not settle within 30 s; last scrape:\n" + scrape.text());
             }
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
@@ -557,10 +558,17 @@ class LoadAndFaultsTest {
         return scrape;
     }
 
-    private void assertInFlightIsZeroForEveryApi() {
-        for (String apiName : API_VALUES) {
-            Poll.until(() -> Scrape.of(admin).value(IN_FLIGHT, "api", apiName), 0.0);
+    /** @return whether {@code condition} holds; false while a series it reads is not there yet */
+    private static boolean holds(java.util.function.Predicate<Scrape> condition, Scrape scrape) {
+        try {
+            return condition.test(scrape);
+        } catch (AssertionError notYet) {
+            return false;
         }
+    }
+
+    private void assertInFlightIsZeroForEveryApi() {
+        Poll.until(() -> Scrape.of(admin).nonZero(IN_FLIGHT), Map.of());
     }
 
     /** @return non-zero deltas of one family by "api|status", optionally restricted to samples with a label value */

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
+import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.Scrape;
 
 /**

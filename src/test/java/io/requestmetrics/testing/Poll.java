@@ -16,26 +16,38 @@ public final class Poll {
     }
 
     /**
-     * Polls {@code actual} until it equals {@code expected}, or fails after 10 s with the last value seen.
+     * Polls {@code actual} until it equals {@code expected}, or fails after 10 s with the last value seen. A poll that
+     * fails with an {@link AssertionError} (a series that its first request has not created yet) is tried again; if
+     * the last one failed, that failure is what the test reports.
      *
      * @return the settled value
      */
     public static <T> T until(Supplier<T> actual, T expected) {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        T last = actual.get();
-        while (!Objects.equals(last, expected)) {
+        while (true) {
+            AssertionError failed = null;
+            T last = null;
+            try {
+                last = actual.get();
+                if (Objects.equals(last, expected)) {
+                    return last;
+                }
+            } catch (AssertionError e) {
+                failed = e;
+            }
             if (System.nanoTime() > deadline) {
+                if (failed != null) {
+                    throw new AssertionError("Expected " + expected + " within " + TIMEOUT + ", last poll failed: "
+                                                     + failed.getMessage(), failed);
+                }
                 throw new AssertionError("Expected " + expected + " within " + TIMEOUT + ", last value " + last);
             }
-            Thread.onSpinWait();
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("Interrupted", e);
             }
-            last = actual.get();
         }
-        return last;
     }
 }

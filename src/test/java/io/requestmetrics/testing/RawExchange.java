@@ -2,16 +2,12 @@ package io.requestmetrics.testing;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-
-import io.requestmetrics.reliability.RawHttp;
 
 /**
  * Sends raw bytes on one fresh connection and reads every response until the server closes it (within the socket
@@ -26,7 +22,6 @@ public final class RawExchange {
     public static List<RawHttp.Response> responses(int port, byte[]... requests) {
         try (Socket socket = RawHttp.connect(port)) {
             OutputStream out = socket.getOutputStream();
-            InputStream in = new BufferedInputStream(socket.getInputStream());
             try {
                 for (byte[] request : requests) {
                     out.write(request);
@@ -35,15 +30,12 @@ public final class RawExchange {
             } catch (SocketException closedEarly) {
                 // The server may answer and close before it has read everything (413, 400): read what it said.
             }
-            List<RawHttp.Response> responses = new ArrayList<>();
-            while (true) {
-                in.mark(1);
-                if (in.read() < 0) {
-                    return responses;
-                }
-                in.reset();
-                responses.add(RawHttp.readResponse(in));
+            WireResponses wire = WireResponses.read(new BufferedInputStream(socket.getInputStream()), i -> false,
+                                                    Integer.MAX_VALUE);
+            if (!wire.end().equals("closed")) {
+                throw new AssertionError("after " + wire.responses() + " the connection " + wire.end());
             }
+            return wire.responses();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

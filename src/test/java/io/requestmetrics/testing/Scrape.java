@@ -18,6 +18,12 @@ import java.util.function.Predicate;
 
 /**
  * One parsed scrape of {@code /observe/metrics} in the Prometheus text format.
+ * <p>
+ * A lookup never invents a zero: {@link #value} fails, naming the series and its labels, when the scrape has no such
+ * series, so that a check of "reads 0" or "did not move" cannot pass for a meter that was never registered. The one
+ * place a missing series counts as 0 is a baseline taken before the requests that create it ({@link #baseline}, and
+ * the {@code before} side of {@link #delta} and {@link #deltasSince}); where absence is what a test means, it says so
+ * with {@link #has}.
  *
  * @param text    the body as served
  * @param samples every sample line, parsed
@@ -34,9 +40,19 @@ public record Scrape(String text, List<Sample> samples) {
      * @param value  value
      */
     public record Sample(String name, Map<String, String> labels, double value) {
-        /** @return the label's value, or null */
+        /** @return the label's value; fails if the sample has no such label */
         public String label(String key) {
-            return labels.get(key);
+            String value = labels.get(key);
+            if (value == null) {
+                throw new AssertionError(this + " has no label '" + key + "'");
+            }
+            return value;
+        }
+
+        /** @return the series as exposed, without its value: {@code name{key="value",...}} */
+        @Override
+        public String toString() {
+            return series(name, labels);
         }
     }
 
@@ -69,16 +85,14 @@ public record Scrape(String text, List<Sample> samples) {
     /**
      * Scrapes once no request is in flight (every {@code *_concurrent_requests} series at 0, polled with a bound). The
      * filter records a request after its client has the response, so a scrape taken right after a request can miss
-     * it; a baseline taken this way has every earlier request in it.
+     * it; a baseline taken this way has every earlier request in it. Fails if the scrape has no such gauge at all
+     * (the request-metrics feature is not there), instead of taking "none" for "all at 0".
      *
      * @param admin base URI of the admin socket
      * @return the parsed scrape
      */
     public static Scrape settled(URI admin) {
-        Poll.until(() -> of(admin).samples().stream()
-                .filter(sample -> sample.name().endsWith("_concurrent_requests"))
-                .mapToDouble(Sample::value)
-                .sum(), 0.0);
+        Poll.until(() -> of(admin).nonZeroInFlight(), Map.of());
         return of(admin);
     }
 
@@ -112,9 +126,51 @@ public record Scrape(String text, List<Sample> samples) {
         return samples.stream().filter(sample -> sample.name().equals(name)).filter(matches).toList();
     }
 
-    /** @return sum of the matching samples' values; 0 when there are none (a series not created yet) */
+    /** @return whether the scrape has a series of {@code name} whose labels include every given pair */
+    public boolean has(String name, String... labelPairs) {
+        return !find(name, labelPairs).isEmpty();
+    }
+
+    /**
+     * @return the sum of the matching samples' values; fails, naming the series, if there is none
+     */
     public double value(String name, String... labelPairs) {
+        List<Sample> found = find(name, labelPairs);
+        if (found.isEmpty()) {
+            throw missing(name, labelPairs);
+        }
+        return found.stream().mapToDouble(Sample::value).sum();
+    }
+
+    /**
+     * The value of a scrape taken before the requests under test: 0 where the series does not exist yet, because
+     * those requests are what creates it. Only for the earlier side of a difference; the later side is
+     * {@link #value}, which fails on a missing series.
+     *
+     * @return the sum of the matching samples' values, or 0 when there are none
+     */
+    public double baseline(String name, String... labelPairs) {
         return find(name, labelPairs).stream().mapToDouble(Sample::value).sum();
+    }
+
+    /**
+     * @return how much the matching series grew since {@code before}: this scrape's {@link #value} (the series must
+     *         exist) minus {@code before}'s {@link #baseline} (it may not have existed yet)
+     */
+    public double delta(Scrape before, String name, String... labelPairs) {
+        return value(name, labelPairs) - before.baseline(name, labelPairs);
+    }
+
+    /**
+     * @return the samples of {@code name} that do not read 0, keyed by their series; fails if there is no series of
+     *         that name (a gauge that "reads 0 everywhere" must exist)
+     */
+    public Map<String, Double> nonZero(String name) {
+        List<Sample> found = find(name);
+        if (found.isEmpty()) {
+            throw missing(name);
+        }
+        return nonZero(found);
     }
 
     /**
@@ -122,11 +178,17 @@ public record Scrape(String text, List<Sample> samples) {
      * @param name   series name
      * @param labels the labels that make the key, e.g. {@code api, status}
      * @return every series of {@code name} that changed since {@code before}, keyed by its labels' values joined
-     *         with {@code /} (e.g. {@code models/201}), with the change
+     *         with {@code /} (e.g. {@code models/201}), with the change; a series {@code before} did not have counts
+     *         from 0. Fails if this scrape has no series of {@code name}, so that "nothing changed" cannot come from a
+     *         name that is not there.
      */
     public Map<String, Double> deltasSince(Scrape before, String name, String... labels) {
+        List<Sample> found = find(name);
+        if (found.isEmpty()) {
+            throw missing(name);
+        }
         Map<String, Double> deltas = new TreeMap<>();
-        for (Sample sample : find(name)) {
+        for (Sample sample : found) {
             String[] pairs = new String[labels.length * 2];
             StringJoiner key = new StringJoiner("/");
             for (int i = 0; i < labels.length; i++) {
@@ -134,7 +196,7 @@ public record Scrape(String text, List<Sample> samples) {
                 pairs[2 * i + 1] = sample.label(labels[i]);
                 key.add(sample.label(labels[i]));
             }
-            double delta = sample.value() - before.value(name, pairs);
+            double delta = sample.value() - before.baseline(name, pairs);
             if (delta != 0) {
                 deltas.merge(key.toString(), delta, Double::sum);
             }
@@ -142,7 +204,10 @@ public record Scrape(String text, List<Sample> samples) {
         return deltas;
     }
 
-    /** @return every value of one label across samples of one series name */
+    /**
+     * @return every value of one label across samples of one series name; fails if no sample of that name carries
+     *         the label, so that "no value outside the set" cannot come from a name or label that is not there
+     */
     public Set<String> labelValues(String name, String label) {
         Set<String> values = new TreeSet<>();
         find(name).forEach(sample -> {
@@ -150,6 +215,9 @@ public record Scrape(String text, List<Sample> samples) {
                 values.add(sample.labels().get(label));
             }
         });
+        if (values.isEmpty()) {
+            throw new AssertionError("No series " + name + " with a label '" + label + "' in the scrape");
+        }
         return values;
     }
 
@@ -161,6 +229,36 @@ public record Scrape(String text, List<Sample> samples) {
             }
         }
         return null;
+    }
+
+    private Map<String, Double> nonZeroInFlight() {
+        List<Sample> gauges = samples.stream().filter(sample -> sample.name().endsWith("_concurrent_requests")).toList();
+        if (gauges.isEmpty()) {
+            throw new AssertionError("No *_concurrent_requests series in the scrape: is the request-metrics feature on?");
+        }
+        return nonZero(gauges);
+    }
+
+    private static Map<String, Double> nonZero(List<Sample> samples) {
+        Map<String, Double> nonZero = new TreeMap<>();
+        samples.stream().filter(sample -> sample.value() != 0).forEach(sample -> nonZero.put(sample.toString(), sample.value()));
+        return nonZero;
+    }
+
+    private AssertionError missing(String name, String... labelPairs) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        for (int i = 0; i < labelPairs.length; i += 2) {
+            labels.put(labelPairs[i], labelPairs[i + 1]);
+        }
+        List<String> sameName = find(name).stream().map(Sample::toString).limit(10).toList();
+        return new AssertionError("No series " + series(name, labels) + " in the scrape"
+                                          + (sameName.isEmpty() ? " (none of that name)" : "; of that name: " + sameName));
+    }
+
+    private static String series(String name, Map<String, String> labels) {
+        StringJoiner joined = new StringJoiner(",", "{", "}").setEmptyValue("");
+        labels.forEach((key, value) -> joined.add(key + "=\"" + value + "\""));
+        return name + joined;
     }
 
     private static Sample parseLine(String line) {

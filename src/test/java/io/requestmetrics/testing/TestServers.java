@@ -2,6 +2,7 @@ package io.requestmetrics.testing;
 
 import java.net.InetAddress;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -49,6 +50,30 @@ public final class TestServers {
      */
     public static void routing(HttpRouting.Builder routing, ApiService... extraApis) {
         Main.routing(routing, config(), List.of(extraApis));
+    }
+
+    /**
+     * A server whose request metrics have a name prefix of their own: the tests share one registry, and Prometheus
+     * wants one set of labels per meter name.
+     *
+     * @param server    the server's builder
+     * @param prefix    meter name prefix, one of {@link #OTHER_TEST_PREFIXES} without its trailing {@code _}
+     * @param labels    the labels that are on, in order
+     * @param overrides further settings under {@code server.features.request-metrics}
+     */
+    public static void setUpWithOwnMetrics(WebServerConfig.Builder server, String prefix, List<String> labels,
+                                           Map<String, String> overrides) {
+        if (!OTHER_TEST_PREFIXES.contains(prefix + "_")) {
+            throw new IllegalArgumentException("add " + prefix + "_ to TestServers.OTHER_TEST_PREFIXES");
+        }
+        String feature = "server.features.request-metrics.";
+        Map<String, String> settings = new HashMap<>();
+        settings.put(feature + "prefix", prefix);
+        for (int i = 0; i < labels.size(); i++) {
+            settings.put(feature + "labels." + i, labels.get(i));
+        }
+        overrides.forEach((key, value) -> settings.put(feature + key, value));
+        setUp(server, config(settings));
     }
 
     /** Applies {@link Main#setUpServer} with the real configuration, then moves both sockets to free local ports. */

@@ -1,4 +1,4 @@
-package io.requestmetrics.reliability;
+package io.requestmetrics.testing;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -36,17 +36,40 @@ public final class RawHttp implements Closeable {
         this.port = port;
     }
 
+    /** Longest status line or header line accepted, so that garbage cannot make the reader buffer without bound. */
+    private static final int MAX_LINE = 16 * 1024;
+
     /**
      * One response, read completely.
      *
+     * @param version the HTTP version of its status line
      * @param status  status code
-     * @param headers headers, names in lower case
+     * @param headers headers, names in lower case (the last one of a repeated name)
      * @param body    body bytes (de-chunked)
      */
-    public record Response(int status, Map<String, String> headers, byte[] body) {
+    public record Response(String version, int status, Map<String, String> headers, byte[] body) {
         /** @return the body as UTF-8 text */
         public String text() {
             return new String(body, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String toString() {
+            return version + " " + status + (body.length == 0 ? "" : " " + text());
+        }
+    }
+
+    /** The connection ended cleanly where a response would start: the server sent nothing more. */
+    public static final class ConnectionClosed extends EOFException {
+        ConnectionClosed() {
+            super("the connection ended before a response");
+        }
+    }
+
+    /** What the server sent is not a well-formed HTTP/1.1 response; the message says what is wrong. */
+    public static final class MalformedResponse extends IOException {
+        MalformedResponse(String message) {
+            super(message);
         }
     }
 
@@ -89,7 +112,7 @@ public final class RawHttp implements Closeable {
             out.write(request);
             out.flush();
             Response response = readResponse(in);
-            if ("close".equalsIgnoreCase(response.headers().get("connection"))) {
+            if ("close".equalsIgnoreCase(response.headers().get("connection")) || delimitedByClose(response)) {
                 close();
             }
             return response;
@@ -99,8 +122,25 @@ public final class RawHttp implements Closeable {
         }
     }
 
+    /**
+     * Sends one request on a fresh connection and reads its response (a response to HEAD is read without a body).
+     *
+     * @param port    the server's port on 127.0.0.1
+     * @param request the request bytes
+     * @return the response
+     * @throws IOException if the exchange failed
+     */
+    public static Response exchangeOnce(int port, byte[] request) throws IOException {
+        try (Socket socket = connect(port)) {
+            socket.getOutputStream().write(request);
+            socket.getOutputStream().flush();
+            boolean head = request.length > 5 && new String(request, 0, 5, StandardCharsets.ISO_8859_1).equals("HEAD ");
+            return readResponse(new BufferedInputStream(socket.getInputStream()), head);
+        }
+    }
+
     /** @return how many sockets this client opened */
-    long connections() {
+    public long connections() {
         return connections;
     }
 
@@ -134,58 +174,86 @@ public final class RawHttp implements Closeable {
         }
     }
 
-    /**
-     * Reads one response: status line, headers, then a body framed by {@code Content-Length}, chunked encoding, or
-     * the end of the stream.
-     */
+    /** Reads one response to a request other than HEAD: see {@link #readResponse(InputStream, boolean)}. */
     public static Response readResponse(InputStream in) throws IOException {
-        String statusLine = line(in);
-        if (!statusLine.startsWith("HTTP/1.1 ") || statusLine.length() < 12) {
-            throw new IOException("Malformed status line: " + statusLine);
+        return readResponse(in, false);
+    }
+
+    /**
+     * Reads one response, framed as RFC 9112 §6.3 says: no body for a response to HEAD, for 1xx, 204 and 304; else
+     * chunked, or by {@code Content-Length}, or by the end of the connection.
+     *
+     * @param in           the connection's input
+     * @param answersHead  whether the response answers a HEAD request
+     * @return the response
+     * @throws ConnectionClosed   if the connection ended before the response's first byte
+     * @throws MalformedResponse  if what arrived is not a well-formed response
+     * @throws IOException        if reading failed (a timeout, a reset, the connection ended inside the response)
+     */
+    public static Response readResponse(InputStream in, boolean answersHead) throws IOException {
+        int first = in.read();
+        if (first < 0) {
+            throw new ConnectionClosed();
+        }
+        String statusLine = (char) first + line(in);
+        if (!statusLine.matches("HTTP/\\d\\.\\d \\d{3}( .*)?")) {
+            throw new MalformedResponse("malformed status line: " + statusLine);
         }
         int status = Integer.parseInt(statusLine.substring(9, 12));
         Map<String, String> headers = new LinkedHashMap<>();
         for (String line = line(in); !line.isEmpty(); line = line(in)) {
             int colon = line.indexOf(':');
+            if (colon <= 0) {
+                throw new MalformedResponse("malformed header line: " + line);
+            }
             headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
         }
         byte[] body;
-        if (status == 204 || status == 304 || status / 100 == 1) {
+        if (answersHead || status / 100 == 1 || status == 204 || status == 304) {
             body = new byte[0];
-        } else if (headers.containsKey("content-length")) {
-            body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
-            if (body.length != Integer.parseInt(headers.get("content-length"))) {
-                throw new EOFException("Body shorter than its Content-Length");
+        } else if (headers.containsKey("transfer-encoding")) {
+            if (!"chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+                throw new MalformedResponse("unknown transfer coding " + headers.get("transfer-encoding"));
             }
-        } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
             body = chunked(in);
+        } else if (headers.containsKey("content-length")) {
+            int length = Integer.parseInt(headers.get("content-length"));
+            body = in.readNBytes(length);
+            if (body.length != length) {
+                throw new MalformedResponse("body shorter than its Content-Length after " + statusLine);
+            }
         } else {
             body = in.readAllBytes();
-            headers.put("connection", "close");
         }
-        return new Response(status, headers, body);
+        return new Response(statusLine.substring(0, 8), status, headers, body);
+    }
+
+    /** @return whether the response's body ran to the end of the connection (no framing header, a body allowed) */
+    private static boolean delimitedByClose(Response response) {
+        int status = response.status();
+        return status / 100 != 1 && status != 204 && status != 304
+                && !response.headers().containsKey("transfer-encoding") && !response.headers().containsKey("content-length");
     }
 
     private static byte[] chunked(InputStream in) throws IOException {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         while (true) {
-            String size = line(in);
-            int semicolon = size.indexOf(';');
-            int length = Integer.parseInt(semicolon < 0 ? size.trim() : size.substring(0, semicolon).trim(), 16);
-            if (length == 0) {
-                // Trailers (none expected), then the empty line.
+            String sizeLine = line(in);
+            int semicolon = sizeLine.indexOf(';');
+            int size = Integer.parseInt((semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
+            if (size == 0) {
                 while (!line(in).isEmpty()) {
-                    // skip
+                    // trailer fields: none expected, skipped
                 }
                 return body.toByteArray();
             }
-            byte[] chunk = in.readNBytes(length);
-            if (chunk.length != length) {
-                throw new EOFException("Chunk shorter than announced");
+            byte[] chunk = in.readNBytes(size);
+            if (chunk.length != size) {
+                throw new EOFException("chunk shorter than its size");
             }
             body.write(chunk);
             if (!line(in).isEmpty()) {
-                throw new IOException("Missing CRLF after a chunk");
+                throw new MalformedResponse("no CRLF after a chunk's data");
             }
         }
     }
@@ -195,14 +263,16 @@ public final class RawHttp implements Closeable {
         while (true) {
             int b = in.read();
             if (b < 0) {
-                throw new EOFException("Connection closed after: '" + line + "'");
+                throw new EOFException("connection ended inside a line: '" + line + "'");
             }
-            if (b == '\r') {
-                int next = in.read();
-                if (next != '\n') {
-                    throw new IOException("CR without LF");
+            if (b == '\n') {
+                if (line.isEmpty() || line.charAt(line.length() - 1) != '\r') {
+                    throw new MalformedResponse("a response line ends without CRLF: '" + line + "'");
                 }
-                return line.toString();
+                return line.substring(0, line.length() - 1);
+            }
+            if (line.length() == MAX_LINE) {
+                throw new MalformedResponse("a response line is over " + MAX_LINE + " bytes");
             }
             line.append((char) b);
         }
