@@ -24,6 +24,7 @@ import io.requestmetrics.api.DatasetStore;
 import io.requestmetrics.api.DatasetsService;
 import io.requestmetrics.api.HealthService;
 import io.requestmetrics.api.JsonErrors;
+import io.requestmetrics.api.MetricsHead;
 import io.requestmetrics.api.ModelStore;
 import io.requestmetrics.api.ModelsService;
 import io.requestmetrics.api.StartupModels;
@@ -43,6 +44,8 @@ public final class Main {
     public static final String CONFIG_FILE_ENV = "APP_CONFIG";
     /** Configuration file name, both packaged and looked for in the working directory. */
     public static final String CONFIG_FILE = "app.yaml";
+    /** Helidon's observe feature (metrics and health endpoints). */
+    private static final String OBSERVE_KEY = "server.features.observe";
 
     private Main() {
     }
@@ -159,6 +162,9 @@ public final class Main {
         RequestMetricsConfig.create(config.get(RequestMetricsConfig.CONFIG_KEY));
         server.config(config.get("server"))
                 .directHandlers(JsonErrors.directHandlers());
+        MetricsHead.endpoint(config.get(OBSERVE_KEY)).ifPresent(metrics -> metrics.sockets().stream()
+                .filter(socket -> !WebServer.DEFAULT_SOCKET_NAME.equals(socket))
+                .forEach(socket -> server.routing(socket, routing -> routing.register(metrics.path(), metrics.service()))));
         Http1Edge.install(server, config.get("server"));
     }
 
@@ -186,6 +192,10 @@ public final class Main {
 
         routing.addFeature(Http1Edge.closingConnections());
         apis.register(routing);
+        // HEAD on the metrics endpoint, where it shares this socket (setUpServer adds it to the other sockets).
+        MetricsHead.endpoint(config.get(OBSERVE_KEY))
+                .filter(metrics -> metrics.sockets().isEmpty() || metrics.sockets().contains(WebServer.DEFAULT_SOCKET_NAME))
+                .ifPresent(metrics -> routing.register(metrics.path(), metrics.service()));
     }
 
     private static String version() {
