@@ -8,6 +8,7 @@
 #    during the drain show in-flight falling to 0, the last scrape's counts equal what the clients completed.
 #    Here: exit code 143 (or 0) within server.shutdown-grace-period (app.yaml, PT15S) + 1 s.
 # 2. cut: shutdown-grace-period PT2S and streams too slow to finish: each is cut and recorded as 500; exit within 3 s.
+#    Both: the drain's log lines (SIGTERM, drained or cut, stopped) are in the service's output, in order.
 # 3. settings: a bad server.shutdown-grace-period / lifecycle.final-scrape-window exits 2 with one line naming the key.
 # Environment: DRAIN_API_PORT / DRAIN_ADMIN_PORT (28080 / 28081, on 127.0.0.1), DRAIN_WORK (scratch dir).
 # Last line: "drain-proof: N passed, N failed".
@@ -83,6 +84,16 @@ scenario() {
     sed 's/^/    service: /' "$out/service.log" | tail -20
   fi
   grep -E 'SIGTERM|drained|grace period over|stopped' "$out/service.log" | sed 's/^/    service: /' || true
+  # What an operator reads to know whether requests were cut: every line, in order (KeepLoggingUntilDrained).
+  local lines
+  lines=$(grep -oE 'SIGTERM: readiness is DOWN|drained in [0-9]+ ms|grace period over|stopped [0-9]+ ms after SIGTERM' \
+    "$out/service.log" | sed -E 's/[0-9]+/N/g' | paste -sd'|' || true)
+  case $lines in
+    "SIGTERM: readiness is DOWN|drained in N ms|stopped N ms after SIGTERM" | \
+    "SIGTERM: readiness is DOWN|grace period over|stopped N ms after SIGTERM")
+      pass "$name: the drain's log lines, in order" ;;
+    *) fail "$name: the drain's log lines: '${lines}'" ;;
+  esac
 }
 
 log "1. drain: steady load + 20 slow NDJSON streams, SIGTERM in the middle (shutdown-grace-period PT15S)"

@@ -25,6 +25,7 @@ import io.requestmetrics.api.DatasetStore;
 import io.requestmetrics.api.DatasetsService;
 import io.requestmetrics.api.HealthService;
 import io.requestmetrics.api.JsonErrors;
+import io.requestmetrics.api.MetricsHead;
 import io.requestmetrics.api.ModelStore;
 import io.requestmetrics.api.ModelsService;
 import io.requestmetrics.api.StartupModels;
@@ -45,6 +46,8 @@ public final class Main {
     public static final String CONFIG_FILE_ENV = "APP_CONFIG";
     /** Configuration file name, both packaged and looked for in the working directory. */
     public static final String CONFIG_FILE = "app.yaml";
+    /** Helidon's observe feature (metrics and health endpoints). */
+    private static final String OBSERVE_KEY = "server.features.observe";
 
     private Main() {
     }
@@ -173,6 +176,9 @@ public final class Main {
         HttpDate date = HttpDate.create(clock);
         server.config(config.get("server"))
                 .directHandlers(JsonErrors.directHandlers(date));
+        MetricsHead.endpoint(config.get(OBSERVE_KEY)).ifPresent(metrics -> metrics.sockets().stream()
+                .filter(socket -> !WebServer.DEFAULT_SOCKET_NAME.equals(socket))
+                .forEach(socket -> server.routing(socket, routing -> routing.register(metrics.path(), metrics.service()))));
         Http1Edge.install(server, config.get("server"), config.get("edge"), date);
     }
 
@@ -198,6 +204,10 @@ public final class Main {
         Apis apis = Apis.create(services);
 
         apis.register(routing);
+        // HEAD on the metrics endpoint, where it shares this socket (setUpServer adds it to the other sockets).
+        MetricsHead.endpoint(config.get(OBSERVE_KEY))
+                .filter(metrics -> metrics.sockets().isEmpty() || metrics.sockets().contains(WebServer.DEFAULT_SOCKET_NAME))
+                .ifPresent(metrics -> routing.register(metrics.path(), metrics.service()));
     }
 
     private static String version() {

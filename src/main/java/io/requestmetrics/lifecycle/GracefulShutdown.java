@@ -38,6 +38,9 @@ import io.helidon.webserver.http.RoutingResponse;
  * one; Helidon's own server shutdown hook is turned off by {@link #install(WebServer)}'s caller
  * ({@code shutdownHook(false)}) because it would stop the admin socket first and wait up to the grace period again.
  * <p>
+ * Every line the drain logs is written, in order, before the JVM exits: {@link KeepLoggingUntilDrained} keeps JUL's
+ * handlers open until the last one.
+ * <p>
  * The same instance is the filter that counts the requests in flight on the public socket (every request, excluded
  * paths too) and the readiness check.
  */
@@ -61,6 +64,9 @@ public final class GracefulShutdown implements Filter, HelidonShutdownHandler, W
     /** How long {@link WebServer#stop()} may take before the JVM exits anyway. */
     static final long STOP_WAIT_MILLIS = 200;
 
+    /** How much longer than the grace period the log handlers wait for the drain's last line, at most. */
+    static final long KEEP_LOGGING_MARGIN_MILLIS = 2_000;
+
     /** The instance the readiness check reports on (one server per process). */
     private static volatile GracefulShutdown installed;
 
@@ -73,6 +79,7 @@ public final class GracefulShutdown implements Filter, HelidonShutdownHandler, W
     private final Object drained = new Object();
     private volatile boolean draining;
     private volatile WebServer server;
+    private volatile KeepLoggingUntilDrained keepLogging;
 
     private GracefulShutdown(Duration gracePeriod, Duration finalScrapeWindow) {
         this.gracePeriod = gracePeriod;
@@ -164,6 +171,8 @@ public final class GracefulShutdown implements Filter, HelidonShutdownHandler, W
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("request-metrics-not-ready")
                     .unstarted(() -> draining = true));
             io.helidon.Main.addShutdownHandler(this);
+            // After Helidon's own handler (added with its hook above), so that the console handler comes after both.
+            keepLogging = KeepLoggingUntilDrained.install(gracePeriod.toMillis() + KEEP_LOGGING_MARGIN_MILLIS);
         } catch (IllegalStateException e) {
             // SIGTERM (or System.exit) came during start-up: the JVM is already stopping; nothing is in flight.
             draining = true;
@@ -223,6 +232,17 @@ public final class GracefulShutdown implements Filter, HelidonShutdownHandler, W
     }
 
     void drain(Supplier<Long> clock) {
+        try {
+            drainAndStop(clock);
+        } finally {
+            KeepLoggingUntilDrained keep = keepLogging;
+            if (keep != null) {
+                keep.drained();
+            }
+        }
+    }
+
+    private void drainAndStop(Supplier<Long> clock) {
         long start = clock.get();
         draining = true;
         long deadline = start + gracePeriod.toNanos();
@@ -295,7 +315,7 @@ public final class GracefulShutdown implements Filter, HelidonShutdownHandler, W
     }
 
     private static void log(String message) {
-        // Through the logging system, which Helidon keeps active until its shutdown hook is done.
+        // Through the logging system, which KeepLoggingUntilDrained keeps open until the drain is done.
         LOGGER.log(System.Logger.Level.INFO, message);
     }
 }

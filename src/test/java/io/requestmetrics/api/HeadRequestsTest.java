@@ -101,6 +101,47 @@ class HeadRequestsTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} (Accept: {1})")
+    @CsvSource({
+            "/observe/metrics, text/plain",
+            "/observe/metrics, application/openmetrics-text; version=1.0.0",
+            "/observe/metrics, application/json",
+            "/observe/metrics?scope=application, text/plain",
+            "/observe/metrics?scope=nothing, text/plain",
+            "/observe/metrics, text/html"})
+    void headOnTheMetricsEndpointAnswersWithGetsStatusAndHeadersAndNoBody(String path, String accept) throws IOException {
+        Scrape.settled(admin); // every earlier request recorded, so that nothing changes the scrape from here on
+        try (Socket socket = RawHttp.connect(admin.getPort())) {
+            // The GET right after the HEAD, on the same connection: nothing records between them, so the bodies match.
+            String request = " " + path + " HTTP/1.1\r\nHost: x\r\nAccept: " + accept + "\r\n";
+            socket.getOutputStream().write(bytes("HEAD" + request + "\r\nGET" + request + "Connection: close\r\n\r\n"));
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            Head head = readHead(in);
+            RawHttp.Response get = RawHttp.readResponse(in);
+
+            assertThat(head.status(), is(get.status()));
+            assertThat(head.headers().get("content-type"), is(get.headers().get("content-type")));
+            assertThat(head.headers().get("content-length"), is(String.valueOf(get.body().length)));
+            assertThat(head.headers().get("cache-control"), is(get.headers().get("cache-control")));
+            assertThat(head.headers().get("x-content-type-options"), is(get.headers().get("x-content-type-options")));
+            assertThat(in.read(), is(-1));
+        }
+    }
+
+    @Test
+    void headOnHealthAnswersTheStatusAloneAsHelidonDoes() throws IOException {
+        try (Socket socket = RawHttp.connect(admin.getPort())) {
+            socket.getOutputStream().write(bytes("HEAD /observe/health/ready HTTP/1.1\r\nHost: x\r\n"
+                                                         + "Connection: close\r\n\r\n"));
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            Head head = readHead(in);
+
+            assertThat(head.status(), is(204));
+            assertThat(head.headers().get("content-length"), is("0"));
+            assertThat(in.read(), is(-1));
+        }
+    }
+
     @Test
     void allowListsHeadBesideGetAndAHeadIsFollowedByTheNextResponse() throws IOException {
         try (Socket socket = RawHttp.connect(port)) {
