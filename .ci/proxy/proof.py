@@ -263,10 +263,13 @@ class Proof:
 
     def run_abort(self, accept, seen):
         """Reads the status line of a 38 MB stream through the proxy, then closes (unread data: the close is a reset)."""
-        with socket.create_connection((HOST, self.listen), timeout=30) as client:
-            client.sendall(f"GET /v1/datasets/{BIG_DATASET}/rows HTTP/1.1\r\nHost: proof\r\nAccept: {accept}\r\n\r\n"
-                           .encode())
-            first = client.makefile("rb").readline()
+        try:
+            with socket.create_connection((HOST, self.listen), timeout=30) as client:
+                client.sendall(f"GET /v1/datasets/{BIG_DATASET}/rows HTTP/1.1\r\nHost: proof\r\nAccept: {accept}\r\n\r\n"
+                               .encode())
+                first = client.makefile("rb").readline()
+        except OSError as e:
+            first = f"error {type(e).__name__}".encode()
         match = STATUS_LINE.match(first)
         seen.append((f"GET rows {accept}, then close", 200, int(match.group(1)) if match else f"read {first!r}"))
 
@@ -611,13 +614,18 @@ def parse_responses(data):
                 line_end = data.find(b"\r\n", position)
                 if line_end < 0:
                     return interim, final, "a chunked body cut short"
-                size = int(data[position:line_end].split(b";")[0], 16)
+                try:
+                    size = int(data[position:line_end].split(b";")[0], 16)
+                except ValueError:
+                    return interim, final, f"a chunk size that is not hexadecimal at byte {position}"
                 position = line_end + 2 + size + 2
                 if size == 0:
                     break
             if position > len(data):
                 return interim, final, "a chunked body cut short"
         elif "content-length" in headers:
+            if not headers["content-length"][0].isdigit():
+                return interim, final, f"Content-Length {headers['content-length'][0]!r}"
             position += int(headers["content-length"][0])
             if position > len(data):
                 return interim, final, "a body shorter than its Content-Length"
