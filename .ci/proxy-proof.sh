@@ -15,7 +15,7 @@
 #   bash .ci/proxy-proof.sh     # as root: installs nginx, haproxy, python3 (apt) if missing, builds the jar if stale
 #
 # Everything binds to 127.0.0.1 on free ports; the proxies run in the foreground of this script with their own config
-# and logs in a scratch directory (PROXY_WORK to keep it), and are stopped at exit. About 1 minute.
+# and logs in a scratch directory (PROXY_WORK to keep it), and are stopped at exit. 30 to 60 s.
 # Last line: "proxy-proof: passed" or "proxy-proof: FAILED: <what>".
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
