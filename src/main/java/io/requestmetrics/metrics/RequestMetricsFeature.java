@@ -49,11 +49,6 @@ public final class RequestMetricsFeature implements ServerFeature {
         return new RequestMetricsFeature(name, RequestMetricsConfig.create(config));
     }
 
-    /** @return the validated settings */
-    public RequestMetricsConfig config() {
-        return config;
-    }
-
     @Override
     public void setup(ServerFeatureContext featureContext) {
         if (!config.enabled()) {
