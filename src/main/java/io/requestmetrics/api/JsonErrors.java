@@ -1,9 +1,5 @@
 package io.requestmetrics.api;
 
-import java.nio.charset.StandardCharsets;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -92,12 +88,7 @@ public final class JsonErrors {
             // logging.properties, because it carries a stack trace and may quote the request).
             LOGGER.log(System.Logger.Level.DEBUG, "answered {0} {1}: {2}", answered.code(), eventType, safeMessage);
         }
-        byte[] body;
-        try {
-            body = Json.MAPPER.writeValueAsBytes(body(answered, safeMessage));
-        } catch (JsonProcessingException e) {
-            body = ("{\"error\":{\"status\":" + answered.code() + ",\"message\":\"error\"}}").getBytes(StandardCharsets.UTF_8);
-        }
+        byte[] body = Json.bytes(body(answered, safeMessage));
         headers.set(HeaderValues.CONTENT_TYPE_JSON);
         DirectHandler.TransportResponse.Builder response = DirectHandler.TransportResponse.builder().status(answered);
         if (Method.HEAD.text().equals(request.method())) {

@@ -156,15 +156,42 @@ public final class ConfigValues {
         if (value.isEmpty()) {
             return Optional.empty();
         }
-        try {
-            Duration duration = Duration.parse(value.get());
-            if (duration.isNegative()) {
-                throw invalid(node, value.get(), expected);
-            }
-            return Optional.of(duration);
-        } catch (DateTimeParseException e) {
+        return Optional.of(notNegative(node, value.get(), expected));
+    }
+
+    /**
+     * A duration in ISO-8601 form, from zero to {@code max}.
+     *
+     * @param node     the key
+     * @param fallback value when the key is missing
+     * @param max      the longest allowed
+     * @return the duration
+     * @throws IllegalArgumentException naming the key, if the value is not a duration or out of range
+     */
+    public static Duration duration(Config node, Duration fallback, Duration max) {
+        String expected = "an ISO-8601 duration from PT0S to " + max + ", e.g. PT15S";
+        Optional<String> value = value(node, expected);
+        if (value.isEmpty()) {
+            return fallback;
+        }
+        Duration duration = notNegative(node, value.get(), expected);
+        if (duration.compareTo(max) > 0) {
             throw invalid(node, value.get(), expected);
         }
+        return duration;
+    }
+
+    private static Duration notNegative(Config node, String value, String expected) {
+        Duration duration;
+        try {
+            duration = Duration.parse(value);
+        } catch (DateTimeParseException e) {
+            throw invalid(node, value, expected);
+        }
+        if (duration.isNegative()) {
+            throw invalid(node, value, expected);
+        }
+        return duration;
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.requestmetrics.lifecycle;
 
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +19,8 @@ import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+
+import io.requestmetrics.config.ConfigValues;
 
 /**
  * Graceful stop on SIGTERM, in this order:
@@ -95,26 +96,9 @@ public final class GracefulShutdown implements Filter, HelidonShutdownHandler, W
      */
     public static GracefulShutdown create(Config config) {
         return new GracefulShutdown(
-                duration(config, GRACE_PERIOD_KEY, DEFAULT_GRACE_PERIOD, MAX_GRACE_PERIOD),
-                duration(config, FINAL_SCRAPE_WINDOW_KEY, DEFAULT_FINAL_SCRAPE_WINDOW, MAX_FINAL_SCRAPE_WINDOW));
-    }
-
-    static Duration duration(Config config, String key, Duration defaultValue, Duration max) {
-        var node = config.get(key);
-        if (!node.exists()) {
-            return defaultValue;
-        }
-        String text = node.asString().orElse("").trim();
-        Duration value;
-        try {
-            value = Duration.parse(text);
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException(key + ": '" + text + "' is not an ISO-8601 duration such as PT15S");
-        }
-        if (value.isNegative() || value.compareTo(max) > 0) {
-            throw new IllegalArgumentException(key + ": " + text + " must be between PT0S and " + max);
-        }
-        return value;
+                ConfigValues.duration(config.get(GRACE_PERIOD_KEY), DEFAULT_GRACE_PERIOD, MAX_GRACE_PERIOD),
+                ConfigValues.duration(config.get(FINAL_SCRAPE_WINDOW_KEY), DEFAULT_FINAL_SCRAPE_WINDOW,
+                                      MAX_FINAL_SCRAPE_WINDOW));
     }
 
     /** @return the grace period in force */
@@ -214,11 +198,6 @@ public final class GracefulShutdown implements Filter, HelidonShutdownHandler, W
                 }
             }
         }
-    }
-
-    /** @return number of requests running on the public socket */
-    public int inFlight() {
-        return inFlight.size();
     }
 
     /** @return whether SIGTERM was received */

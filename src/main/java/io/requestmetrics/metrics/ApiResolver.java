@@ -12,13 +12,11 @@ import java.util.Set;
  * <p>
  * The API is the first path segment after one optional version segment ({@code /v1/models/x} gives {@code models}),
  * but only if it is one of the resolver's names. Every other path, including a known API's name under an unknown
- * version, resolves to {@link #UNKNOWN_INDEX} ({@value #UNKNOWN_API}): no request, however odd, can create a value.
+ * version, resolves to {@link #UNKNOWN_INDEX} ({@value Label#UNKNOWN}): no request, however odd, can create a value.
  */
 final class ApiResolver {
 
-    /** Label value for every path that is not one of the known APIs. */
-    static final String UNKNOWN_API = "unknown";
-    /** Index of {@link #UNKNOWN_API}. */
+    /** Index of {@value Label#UNKNOWN}, the value of every path that is not one of the known APIs. */
     static final int UNKNOWN_INDEX = 0;
 
     // The index table is for ASCII first chars; a name starting with another char is always tried.
@@ -36,7 +34,7 @@ final class ApiResolver {
      */
     ApiResolver(List<String> apis, List<String> versionPrefixes) {
         Set<String> names = new LinkedHashSet<>();
-        names.add(UNKNOWN_API);
+        names.add(Label.UNKNOWN);
         for (String api : apis) {
             if (!isApiName(api)) {
                 throw new IllegalArgumentException("API name must be one non-empty path segment, got '" + api + "'");
@@ -66,7 +64,7 @@ final class ApiResolver {
      * @return whether it is valid
      */
     static boolean isApiName(String name) {
-        if (name.isEmpty() || name.equals(UNKNOWN_API)) {
+        if (name.isEmpty() || name.equals(Label.UNKNOWN)) {
             return false;
         }
         for (int i = 0; i < name.length(); i++) {
@@ -89,7 +87,7 @@ final class ApiResolver {
     }
 
     /**
-     * Every label value, indexed as {@link #resolve(String)} returns them; the first one is {@link #UNKNOWN_API}.
+     * Every label value, indexed as {@link #resolve(String)} returns them; the first one is {@value Label#UNKNOWN}.
      *
      * @return label values
      */
@@ -97,7 +95,7 @@ final class ApiResolver {
         return List.of(apiNames);
     }
 
-    /** @return number of label values, {@link #UNKNOWN_API} included */
+    /** @return number of label values, {@value Label#UNKNOWN} included */
     int size() {
         return apiNames.length;
     }

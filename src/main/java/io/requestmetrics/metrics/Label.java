@@ -18,6 +18,9 @@ public enum Label {
     /** The status class, as Micrometer names it, with {@code CLIENT_CLOSED} for 499. */
     OUTCOME;
 
+    /** The value of {@code api}, {@code status} and {@code route} when the request has none of the known values. */
+    static final String UNKNOWN = "unknown";
+
     /** @return the tag name, and the name in the {@code labels} setting */
     String tag() {
         return name().toLowerCase(Locale.ROOT);

@@ -1,14 +1,11 @@
 package io.requestmetrics.metrics;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.FunctionalCounter;
-import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.Meter;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
@@ -45,7 +42,11 @@ import io.helidon.metrics.api.Timer;
  * </ul>
  * The counter and timer carry every configured label; {@code api} and {@code status} always. A combination's meters
  * are created on its first request and reused from then on. Status codes outside 100-599 share the status label
- * {@value #UNKNOWN_STATUS}.
+ * {@value Label#UNKNOWN}.
+ * <p>
+ * This class holds the duration timers, the counters that read them, and the overflow counter; the gauges are kept by
+ * {@link InFlightGauges}, the time to first byte by {@link FirstByteTimes}, and which labels are on, with the slot
+ * of a combination of their values, by {@link LabelSet}.
  */
 final class RequestMeters {
 
@@ -63,125 +64,75 @@ final class RequestMeters {
     static final String OVERFLOW = "request_metrics_overflow";
     /** Tag of the overflow counter: the label whose value overflowed. */
     static final String OVERFLOW_TAG = "label";
-    /** Status label of codes outside 100-599. */
-    static final String UNKNOWN_STATUS = "unknown";
-
-    private static final String FIRST_BYTE_HELP = "Time from the start of a request until its status line and headers "
-            + "were handed to the connection, observed when the request ends";
 
     private final MeterRegistry registry;
     private final RequestMetricsConfig config;
-    private final ApiNames apis;
-    private final RouteTable routes;
-    private final boolean methodLabel;
-    private final boolean routeLabel;
-    private final boolean outcomeLabel;
-    private final int apiCapacity;
-    private final int methodCapacity;
+    private final LabelSet labels;
     private final Duration[] buckets;
-    private final Duration[] firstByteBuckets;
-    private final InFlightRequests.Ticks ticks;
-    // In-flight requests by (api, method).
-    private final AtomicReferenceArray<InFlightRequests> inFlight;
-    // Whether an api's long-running gauge is registered; guarded by inFlight's monitor.
-    private final boolean[] longRunningRegistered;
-    // Timers by (route, api, method), then by status: the inner arrays are made on the first request of a combination.
+    private final InFlightGauges inFlight;
+    // Timers by slot, then by status: the inner arrays are made on the first request of a slot.
     private final MeterTable<Timer> timers;
-    // Time-to-first-byte series by (api, method), then by status; null when turned off.
-    private final MeterTable<FirstByteSeries> firstByteSeries;
-    // Where the time-to-first-byte series are published, if Helidon's registry is Micrometer's Prometheus one;
-    // else they are Helidon timers.
-    private final PrometheusHistogram firstByteHistogram;
+    // Null when the time to first byte is turned off.
+    private final FirstByteTimes firstByte;
     private final Counter routeOverflow;
     private volatile Counter apiOverflow;
 
-    RequestMeters(MeterRegistry registry, RequestMetricsConfig config, ApiNames apis, RouteTable routes) {
+    RequestMeters(MeterRegistry registry, RequestMetricsConfig config, LabelSet labels, ApiNames apis) {
         this.registry = registry;
         this.config = config;
-        this.apis = apis;
-        this.routes = routes;
-        this.methodLabel = config.labels().contains(Label.METHOD);
-        this.routeLabel = config.labels().contains(Label.ROUTE);
-        this.outcomeLabel = config.labels().contains(Label.OUTCOME);
-        this.apiCapacity = apis.capacity();
-        this.methodCapacity = methodLabel ? Methods.VALUES.size() : 1;
-        int routeCapacity = routeLabel ? routes.capacity() : 1;
+        this.labels = labels;
         this.buckets = config.buckets().toArray(Duration[]::new);
-        this.firstByteBuckets = config.timeToFirstByteBuckets().toArray(Duration[]::new);
-        this.ticks = new InFlightRequests.Ticks(config.longRunningThreshold(), System.nanoTime());
-        this.inFlight = new AtomicReferenceArray<>(apiCapacity * methodCapacity);
-        this.longRunningRegistered = new boolean[apiCapacity];
-        this.timers = new MeterTable<>(routeCapacity * apiCapacity * methodCapacity);
-        this.firstByteSeries = config.timeToFirstByte() ? new MeterTable<>(apiCapacity * methodCapacity) : null;
-        this.firstByteHistogram = config.timeToFirstByte()
-                ? PrometheusHistogram.publish(registry, config.meterName(TIME_TO_FIRST_BYTE), FIRST_BYTE_HELP,
-                                              config.timeToFirstByteBuckets(), firstByteLabels()).orElse(null)
+        this.inFlight = new InFlightGauges(registry, labels, apis, config.meterName(IN_FLIGHT),
+                                           config.meterName(LONG_RUNNING),
+                                           new InFlightRequests.Ticks(config.longRunningThreshold(), System.nanoTime()));
+        this.timers = new MeterTable<>(labels.slots());
+        this.firstByte = config.timeToFirstByte()
+                ? new FirstByteTimes(registry, labels, config.meterName(TIME_TO_FIRST_BYTE),
+                                     config.timeToFirstByteBuckets())
                 : null;
-        synchronized (inFlight) {
-            for (int api = 0; api < apis.names().size(); api++) {
-                if (methodLabel) {
-                    registerLongRunningGauge(api);
-                } else {
-                    inFlight(api, 0);
-                }
-            }
-        }
-        this.routeOverflow = routeLabel ? overflowCounter(Label.ROUTE) : null;
-    }
-
-    /** @return whether the {@code method} label is on */
-    boolean methodLabel() {
-        return methodLabel;
-    }
-
-    /** @return whether the {@code route} label is on */
-    boolean routeLabel() {
-        return routeLabel;
+        this.routeOverflow = labels.route() ? overflowCounter(Label.ROUTE) : null;
     }
 
     /** @return whether the time-to-first-byte histogram is recorded */
     boolean timeToFirstByte() {
-        return firstByteSeries != null;
+        return firstByte != null;
     }
 
     /**
      * Marks the start of a request.
      *
      * @param api        api index
-     * @param method     method index (0 when the label is off)
+     * @param method     method index, from {@link LabelSet#method(io.helidon.http.Method)}
      * @param startNanos the request's start, from {@link System#nanoTime()}
      * @return the request's in-flight slot, for {@link #ended}
      */
     int started(int api, int method, long startNanos) {
-        int slot = api * methodCapacity + method;
-        InFlightRequests requests = inFlight.get(slot);
-        (requests != null ? requests : inFlight(api, method)).started(startNanos);
-        return slot;
+        return inFlight.started(api, method, startNanos);
     }
 
     /**
      * Marks the end of a request started with {@link #started}: records its duration under its final labels and
      * takes it out of the in-flight count it was added to.
      *
-     * @param inFlightSlot         what {@link #started} returned
-     * @param startNanos           what {@link #started} was given
-     * @param api                  api index, possibly learned since the start
-     * @param method               method index (0 when the label is off)
-     * @param route                route index (0 when the label is off)
-     * @param status               final HTTP status code
-     * @param durationNanos        time from the filter's entry until the response was fully written
-     * @param firstByteNanos time from the filter's entry until the headers were handed over; negative if they
-     *                             were not (no observation)
+     * @param inFlightSlot   what {@link #started} returned
+     * @param startNanos     what {@link #started} was given
+     * @param api            api index, possibly learned since the start
+     * @param method         method index, as given to {@link #started}
+     * @param route          route index (ignored when the label is off)
+     * @param status         final HTTP status code
+     * @param durationNanos  time from the filter's entry until the response was fully written
+     * @param firstByteNanos time from the filter's entry until the headers were handed over; negative if they were not
+     *                       (no observation)
      */
     void ended(int inFlightSlot, long startNanos, int api, int method, int route, int status, long durationNanos,
                long firstByteNanos) {
         try {
             timer(api, method, route, status).record(durationNanos, TimeUnit.NANOSECONDS);
-            if (firstByteNanos >= 0 && firstByteSeries != null) {
-                firstByteSeries(api, method, status).record(firstByteNanos);
+            if (firstByteNanos >= 0 && firstByte != null) {
+                firstByte.record(api, method, status, firstByteNanos);
             }
         } finally {
-            inFlight.get(inFlightSlot).ended(startNanos);
+            inFlight.ended(inFlightSlot, startNanos);
         }
     }
 
@@ -201,125 +152,17 @@ final class RequestMeters {
     }
 
     private Timer timer(int api, int method, int route, int status) {
-        int combination = (route * apiCapacity + api) * methodCapacity + method;
-        Timer timer = timers.find(combination, status);
+        int slot = labels.slot(api, method, route);
+        Timer timer = timers.find(slot, status);
         if (timer == null) {
-            // Once per combination: the registry resolves it under its own lock; racing threads get the same timer.
-            timer = timers.install(combination, status, registerTimerAndCounter(api, method, route, status));
+            // Once per slot and status: the registry resolves it under its own lock; racing threads get the same timer.
+            timer = timers.install(slot, status, registerTimerAndCounter(api, method, route, status));
         }
         return timer;
     }
 
-    private FirstByteSeries firstByteSeries(int api, int method, int status) {
-        int combination = api * methodCapacity + method;
-        FirstByteSeries series = firstByteSeries.find(combination, status);
-        if (series == null) {
-            // Once per combination. Racing threads keep the first series made; only that one is published.
-            FirstByteSeries made = newFirstByteSeries(api, method, status);
-            series = firstByteSeries.install(combination, status, made);
-            if (series == made) {
-                series.publish();
-            }
-        }
-        return series;
-    }
-
-    private FirstByteSeries newFirstByteSeries(int api, int method, int status) {
-        List<Tag> tags = tags(api, method, -1, status);
-        if (firstByteHistogram == null) {
-            Timer timer = registry.getOrCreate(Timer.builder(config.meterName(TIME_TO_FIRST_BYTE))
-                                                        .description(FIRST_BYTE_HELP)
-                                                        .baseUnit(Meter.BaseUnits.SECONDS)
-                                                        .percentiles(new double[0])
-                                                        .buckets(firstByteBuckets)
-                                                        .tags(tags));
-            return new FirstByteSeries(null, timer);
-        }
-        return new FirstByteSeries(firstByteHistogram.series(tags.stream().map(Tag::value).toList()), null);
-    }
-
-    /** Label names of the time-to-first-byte histogram, in the order {@link #tags} gives their values. */
-    private List<String> firstByteLabels() {
-        return tags(0, 0, -1, 200).stream().map(Tag::key).toList();
-    }
-
-    /**
-     * One time-to-first-byte series: in the Prometheus histogram ({@code series}), or, where Helidon's registry is not
-     * Micrometer's Prometheus one, a Helidon timer ({@code timer}).
-     */
-    private final class FirstByteSeries {
-        private final PrometheusHistogram.Series series;
-        private final Timer timer;
-
-        private FirstByteSeries(PrometheusHistogram.Series series, Timer timer) {
-            this.series = series;
-            this.timer = timer;
-        }
-
-        void record(long nanos) {
-            if (series != null) {
-                series.record(nanos);
-            } else {
-                timer.record(nanos, TimeUnit.NANOSECONDS);
-            }
-        }
-
-        /** Publishes the series once it is the one kept for its labels (a timer is published by the registry). */
-        void publish() {
-            if (series != null) {
-                firstByteHistogram.attach(series);
-            }
-        }
-    }
-
-    private InFlightRequests inFlight(int api, int method) {
-        int slot = api * methodCapacity + method;
-        synchronized (inFlight) {
-            InFlightRequests requests = inFlight.get(slot);
-            if (requests == null) {
-                requests = registerInFlightGauge(api, method);
-                inFlight.set(slot, requests);
-                registerLongRunningGauge(api);
-            }
-            return requests;
-        }
-    }
-
-    /** Requests to {@code api} in flight longer than the threshold, every method summed. */
-    private long longRunning(int api) {
-        long now = System.nanoTime();
-        long count = 0;
-        for (int method = 0; method < methodCapacity; method++) {
-            InFlightRequests requests = inFlight.get(api * methodCapacity + method);
-            if (requests != null) {
-                count += requests.longRunning(now);
-            }
-        }
-        return count;
-    }
-
-    private static String statusLabel(int status) {
-        return MeterTable.inRange(status) ? Integer.toString(status) : UNKNOWN_STATUS;
-    }
-
-    /** The tags of a request's timers; {@code route} is negative for the time-to-first-byte timer, which has none. */
-    private List<Tag> tags(int api, int method, int route, int status) {
-        List<Tag> tags = new ArrayList<>(List.of(Tag.create(Label.API.tag(), apis.name(api)),
-                                                 Tag.create(Label.STATUS.tag(), statusLabel(status))));
-        if (methodLabel) {
-            tags.add(Tag.create(Label.METHOD.tag(), Methods.VALUES.get(method)));
-        }
-        if (routeLabel && route >= 0) {
-            tags.add(Tag.create(Label.ROUTE.tag(), routes.label(route)));
-        }
-        if (outcomeLabel) {
-            tags.add(Tag.create(Label.OUTCOME.tag(), Outcome.of(status).name()));
-        }
-        return tags;
-    }
-
     private Timer registerTimerAndCounter(int api, int method, int route, int status) {
-        List<Tag> tags = tags(api, method, route, status);
+        List<Tag> tags = labels.tags(api, method, route, status);
         Timer timer = registry.getOrCreate(Timer.builder(config.meterName(DURATION))
                                                    .description("Time from the start of a request until its response was "
                                                                         + "fully written, including a streamed body")
@@ -332,36 +175,6 @@ final class RequestMeters {
                                                           + "(499: the client disconnected first)")
                                      .tags(tags));
         return timer;
-    }
-
-    private InFlightRequests registerInFlightGauge(int api, int method) {
-        String name = config.meterName(IN_FLIGHT);
-        List<Tag> tags = new ArrayList<>(List.of(Tag.create(Label.API.tag(), apis.name(api))));
-        if (methodLabel) {
-            tags.add(Tag.create(Label.METHOD.tag(), Methods.VALUES.get(method)));
-        }
-        // A registry hands back an existing gauge bound to someone else's state; this object must own its gauges.
-        registry.remove(name, tags);
-        InFlightRequests requests = new InFlightRequests(ticks);
-        registry.getOrCreate(Gauge.builder(name, requests, InFlightRequests::inFlight)
-                                     .description("Requests in flight right now, by api")
-                                     .tags(tags));
-        return requests;
-    }
-
-    // Called with inFlight's monitor held.
-    private void registerLongRunningGauge(int api) {
-        if (longRunningRegistered[api]) {
-            return;
-        }
-        longRunningRegistered[api] = true;
-        String name = config.meterName(LONG_RUNNING);
-        List<Tag> tags = List.of(Tag.create(Label.API.tag(), apis.name(api)));
-        registry.remove(name, tags);
-        registry.getOrCreate(Gauge.builder(name, this, meters -> meters.longRunning(api))
-                                     .description("Requests in flight right now for longer than the long-running "
-                                                          + "threshold, by api")
-                                     .tags(tags));
     }
 
     private Counter overflowCounter(Label label) {

@@ -27,9 +27,12 @@ public final class RequestMetricsFeature implements ServerFeature {
 
     /** The feature's type, and its key under {@code server.features}. */
     public static final String TYPE = "request-metrics";
-    // Before the application's routing (HttpRoutingFeature, weight 100): the filter wraps every filter the
-    // application adds itself, so that its duration covers them.
-    private static final double FILTER_WEIGHT = 500;
+    /**
+     * Weight of the feature that adds the filter: above the application's routing ({@code HttpRoutingFeature}, at
+     * {@link io.helidon.common.Weighted#DEFAULT_WEIGHT}), so that the filter wraps every filter the application adds
+     * itself and its duration covers them; {@code FilterOrderTest} checks it against the service's other filters.
+     */
+    public static final double FILTER_WEIGHT = 500;
 
     private final String name;
     private final RequestMetricsConfig config;
@@ -47,11 +50,6 @@ public final class RequestMetricsFeature implements ServerFeature {
      */
     public static RequestMetricsFeature create(Config config, String name) {
         return new RequestMetricsFeature(name, RequestMetricsConfig.create(config));
-    }
-
-    /** @return the validated settings */
-    public RequestMetricsConfig config() {
-        return config;
     }
 
     @Override

@@ -73,18 +73,16 @@ public final class RequestMetricsFilter implements Filter {
     private final ExcludedPaths excludedPaths;
     private final ApiNames apis;
     private final RouteTable routes;
+    private final LabelSet labels;
     private final RequestMeters meters;
-    private final boolean methodLabel;
-    private final boolean routeLabel;
     private final boolean timeToFirstByte;
 
     RequestMetricsFilter(RequestMetricsConfig config, MeterRegistry registry) {
         this.excludedPaths = new ExcludedPaths(config.excludedPaths());
         this.apis = new ApiNames(config.apis(), config.versionPrefixes());
         this.routes = new RouteTable(config.maxRoutes(), apis);
-        this.meters = new RequestMeters(registry, config, apis, routes);
-        this.methodLabel = meters.methodLabel();
-        this.routeLabel = meters.routeLabel();
+        this.labels = new LabelSet(config.labels(), apis, routes);
+        this.meters = new RequestMeters(registry, config, labels, apis);
         this.timeToFirstByte = meters.timeToFirstByte();
     }
 
@@ -96,7 +94,7 @@ public final class RequestMetricsFilter implements Filter {
             return;
         }
         int api = apis.resolve(path);
-        int method = methodLabel ? Methods.index(req.prologue().method()) : 0;
+        int method = labels.method(req.prologue().method());
         // Registered before the request is counted in flight, so that nothing between that and the try can leave it
         // counted.
         FirstByte firstByte = null;
@@ -117,14 +115,14 @@ public final class RequestMetricsFilter implements Filter {
             long duration = System.nanoTime() - start;
             long firstByteNanos = firstByte == null ? -1 : firstByte.since(start);
             int route = RouteTable.UNKNOWN_INDEX;
-            RouteTable.Entry matched = routeLabel || api == ApiResolver.UNKNOWN_INDEX ? matchedRoute(req) : null;
+            RouteTable.Entry matched = labels.route() || api == ApiResolver.UNKNOWN_INDEX ? matchedRoute(req) : null;
             if (matched != null) {
                 route = matched.route();
                 if (api == ApiResolver.UNKNOWN_INDEX) {
                     api = learnedApi(matched);
                 }
             }
-            meters.ended(inFlightSlot, start, api, method, routeLabel ? route : 0, status, duration, firstByteNanos);
+            meters.ended(inFlightSlot, start, api, method, route, status, duration, firstByteNanos);
         }
     }
 
@@ -162,7 +160,7 @@ public final class RequestMetricsFilter implements Filter {
             return null;
         }
         RouteTable.Entry entry = routes.entry(template);
-        if (entry.route() == RouteTable.OTHER_INDEX && routeLabel) {
+        if (entry.route() == RouteTable.OTHER_INDEX && labels.route()) {
             meters.routeOverflowed();
         }
         return entry;

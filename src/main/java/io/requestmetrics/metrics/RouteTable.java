@@ -17,10 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class RouteTable {
 
-    /** Label value when no route matched. */
-    static final String UNKNOWN_ROUTE = "unknown";
     /** Label value of every template past {@code max-routes}. */
     static final String OTHER = "other";
+    /** Index of {@value Label#UNKNOWN}, the value when no route matched. */
     static final int UNKNOWN_INDEX = 0;
     static final int OTHER_INDEX = 1;
 
@@ -36,7 +35,7 @@ final class RouteTable {
     private final int maxRoutes;
     private final ApiNames apis;
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
-    private final List<String> labels = new ArrayList<>(List.of(UNKNOWN_ROUTE, OTHER));
+    private final List<String> labels = new ArrayList<>(List.of(Label.UNKNOWN, OTHER));
     private volatile String[] labelsByIndex = labels.toArray(String[]::new);
     private final Entry overflow;
 

@@ -39,7 +39,6 @@ import io.requestmetrics.testing.Scrape;
 import io.requestmetrics.testing.TestServers;
 import io.requestmetrics.testing.WireResponses;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -145,12 +144,6 @@ class EdgeProbeTest {
                 + "; logs above FINE " + logs.stream().filter(r -> r.level().intValue() > Level.FINE.intValue()).toList();
         if (Boolean.getBoolean("probe.print")) {
             System.out.println("PROBE " + row.name() + " -> " + measured + (problems.isEmpty() ? "" : " PROBLEMS " + problems));
-        }
-        if (row.knownDefect() != null) {
-            if (problems.isEmpty()) {
-                fail("row '" + row.name() + "' passes now: remove its knownDefect mark (" + row.knownDefect() + ")");
-            }
-            Assumptions.abort("row '" + row.name() + "', known defect: " + row.knownDefect() + "; " + problems + "; " + measured);
         }
         if (!problems.isEmpty()) {
             fail("row '" + row.name() + "':\n" + String.join("\n", problems) + "\n" + measured);

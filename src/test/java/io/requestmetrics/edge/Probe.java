@@ -22,8 +22,6 @@ import java.util.stream.Collectors;
  * @param replies     the responses on the wire, in order, interim ones included; then the server ends the connection
  * @param counted     {@code llama_stack_requests_total} increments, by {@code "api/status"}; every other series stays
  * @param fixture     requests made before and checks made after the row (stores), or {@link Fixture#NONE}
- * @param knownDefect a defect of the service this row exposes, until it is fixed: the row is then skipped while it
- *                    fails, and fails once it passes (so that the mark is removed); else null
  */
 record Probe(String name,
              String input,
@@ -31,8 +29,7 @@ record Probe(String name,
              Client client,
              List<Reply> replies,
              Map<String, Integer> counted,
-             Fixture fixture,
-             String knownDefect) {
+             Fixture fixture) {
 
     /**
      * Marker in every body, chunk extension, trailer and unread byte of the table: it must never reach a log record,
@@ -117,7 +114,7 @@ record Probe(String name,
             wire += " + sentinel";
             countText += " + sentinel";
         }
-        return "| " + name + (knownDefect == null ? "" : " *(known defect)*") + " | " + input + " | " + wire + " | "
+        return "| " + name + " | " + input + " | " + wire + " | "
                 + countText + " |";
     }
 
@@ -142,7 +139,6 @@ record Probe(String name,
         private final List<Reply> replies = new ArrayList<>();
         private final Map<String, Integer> counted = new LinkedHashMap<>();
         private Fixture fixture = Fixture.NONE;
-        private String knownDefect;
 
         Builder(String name, String input) {
             this.name = name;
@@ -216,14 +212,9 @@ record Probe(String name,
             return this;
         }
 
-        Builder knownDefect(String defect) {
-            this.knownDefect = defect;
-            return this;
-        }
-
         Probe build() {
             return new Probe(name, input, bytes.toByteArray(), client, List.copyOf(replies),
-                             Collections.unmodifiableMap(new LinkedHashMap<>(counted)), fixture, knownDefect);
+                             Collections.unmodifiableMap(new LinkedHashMap<>(counted)), fixture);
         }
     }
 }

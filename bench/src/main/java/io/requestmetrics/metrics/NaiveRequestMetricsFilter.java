@@ -78,7 +78,7 @@ final class NaiveRequestMetricsFilter implements Filter {
     private String api(String path) {
         String[] segments = path.split("/");
         int index = segments.length > 1 && config.versionPrefixes().contains(segments[1]) ? 2 : 1;
-        return index < segments.length && routedApis.contains(segments[index]) ? segments[index] : ApiResolver.UNKNOWN_API;
+        return index < segments.length && routedApis.contains(segments[index]) ? segments[index] : Label.UNKNOWN;
     }
 
     private AtomicLong registerInFlightGauge(String api) {
