@@ -13,8 +13,8 @@ import static org.hamcrest.Matchers.greaterThan;
  * The order of the service's filters, outermost first, as the features' weights set it (a higher weight is set up
  * first and wraps what is set up after it):
  * <ol>
- *     <li>{@code ClosingConnectionFilter} ({@link Http1Edge#closingConnections()}): closes the connection only after
- *     every other filter has recorded the request;</li>
+ *     <li>the edge's filters, {@code ClosingConnectionFilter} first ({@link Http1Edge#FILTER_WEIGHT}): closes the
+ *     connection only after every other filter has recorded the request;</li>
  *     <li>{@code RequestMetricsFilter} ({@link RequestMetricsFeature#FILTER_WEIGHT});</li>
  *     <li>the filters {@link Main} adds to the routing itself, {@code GracefulShutdown} last (innermost): the routing
  *     feature has {@link Weighted#DEFAULT_WEIGHT}. The request-metrics filter sees the exception with which
@@ -25,9 +25,7 @@ class FilterOrderTest {
 
     @Test
     void closingConnectionsWrapsRequestMetricsWhichWrapsTheRoutingsOwnFilters() {
-        double closingConnections = ((Weighted) Http1Edge.closingConnections()).weight();
-
-        assertThat(closingConnections, greaterThan(RequestMetricsFeature.FILTER_WEIGHT));
+        assertThat(Http1Edge.FILTER_WEIGHT, greaterThan(RequestMetricsFeature.FILTER_WEIGHT));
         assertThat(RequestMetricsFeature.FILTER_WEIGHT, greaterThan(Weighted.DEFAULT_WEIGHT));
     }
 }

@@ -30,6 +30,11 @@ public final class Http1Edge {
 
     /** Configuration key of Helidon's HTTP/1.1 settings below {@code server}. */
     private static final String HTTP1_CONFIG_KEY = "protocols.http_1_1";
+    /**
+     * Weight of the edge's filters: above every other filter of the service, so that they are set up first and wrap
+     * the rest (FilterOrderTest).
+     */
+    public static final double FILTER_WEIGHT = 1_000_000;
     /** Key, below {@code edge}, of the longest wait for a byte of a request body. */
     static final String BODY_READ_TIMEOUT_KEY = "body-read-timeout";
     /** The body read timeout when none is set: as long as nginx's {@code client_body_timeout} and Helidon's unused
@@ -124,8 +129,6 @@ public final class Http1Edge {
      * connection is closed, and a response that already carries its {@code Date}.
      */
     private static final class FirstFilters implements HttpFeature, Weighted {
-        private static final double FIRST = 1_000_000;
-
         private final HttpDate date;
 
         FirstFilters(HttpDate date) {
@@ -140,7 +143,7 @@ public final class Http1Edge {
 
         @Override
         public double weight() {
-            return FIRST;
+            return FILTER_WEIGHT;
         }
     }
 }
