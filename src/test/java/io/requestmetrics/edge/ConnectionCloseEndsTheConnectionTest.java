@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
-import static org.hamcrest.Matchers.oneOf;
+import static org.hamcrest.Matchers.isOneOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
@@ -72,9 +72,9 @@ class ConnectionCloseEndsTheConnectionTest {
         assertThat(exception.eventType(), is(DirectHandler.EventType.BAD_REQUEST));
         assertThat(exception.request().method(), is("HEAD"));
         assertThat(exception.request().protocolVersion(), is("HTTP/1.1"));
-        assertThat(exception.status().code(), is(oneOf(Status.BAD_REQUEST_400.code(), Status.REQUEST_TIMEOUT_408.code(),
+        assertThat(exception.status().code(), isOneOf(Status.BAD_REQUEST_400.code(), Status.REQUEST_TIMEOUT_408.code(),
                                                         Status.EXPECTATION_FAILED_417.code(),
-                                                        Status.NOT_IMPLEMENTED_501.code())));
+                                                        Status.NOT_IMPLEMENTED_501.code()));
         assertThat(Http1Edge.isFramingMessage(violation.message()), is(true));
     }
 
