@@ -39,7 +39,7 @@ if ! command -v hey >/dev/null; then
   apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends hey >/dev/null
 fi
 JAR=$ROOT/target/request-metrics.jar
-if [[ ! -f $JAR ]] || [[ -n $(find src/main/java src/main/resources pom.xml app.yaml -newer "$JAR" -print -quit) ]]; then
+if [[ ! -f $JAR ]] || [[ -n $(find src/main/java src/main/resources feature/src/main feature/pom.xml pom.xml service-pom.xml app.yaml -newer "$JAR" -print -quit) ]]; then
   log "building $JAR"
   mvn -B -q package -DskipTests
 fi

@@ -105,7 +105,7 @@ if [[ -n ${BENCH_JAR:-} ]]; then
     JAR=$(readlink -f "$BENCH_JAR")
 else
     log "building target/bench/request-metrics.jar (mvn -P bench package)"
-    (cd "$REPO_ROOT" && mvn -B -q -P bench package) >&2 || die "build failed"
+    (cd "$REPO_ROOT" && mvn -B -q -P bench package -DskipTests) >&2 || die "build failed"
     JAR=$REPO_ROOT/target/bench/request-metrics.jar
 fi
 [[ -f $JAR ]] || die "no jar at $JAR"

@@ -141,7 +141,7 @@ class SlotsAndTablesTest {
     void aTimeToFirstByteOfZeroIsAnObservation() {
         ApiNames apis = new ApiNames(List.of("models"), List.of("v1"));
         RequestMetricsConfig config = new RequestMetricsConfig(true, "sttest_zero", List.of("v1"), List.of("/observe"),
-                                                               List.of(Duration.ofSeconds(1)), List.of("@default"),
+                                                               List.of(Duration.ofSeconds(1)), List.of("@default"), 500,
                                                                EnumSet.of(Label.API, Label.STATUS), 1, List.of("models"),
                                                                true, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(10));
         LabelSet labels = new LabelSet(config.labels(), apis, new RouteTable(1, apis));

@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 import io.helidon.config.Config;
-import io.helidon.webserver.WebServer;
 
 import io.requestmetrics.config.ConfigValues;
 
@@ -19,11 +18,13 @@ import io.requestmetrics.config.ConfigValues;
  * {@value #CONFIG_KEY} configuration node. Each setting and its default are declared here and nowhere else.
  *
  * @param enabled          {@code false} installs nothing at all
- * @param prefix           prefix of every meter name, e.g. {@code llama_stack}
- * @param versionPrefixes  first path segments stripped (once) before the API segment, e.g. {@code v1}
+ * @param prefix           prefix of every meter name, e.g. {@code http_server}
+ * @param versionPrefixes  first path segments stripped (once) before the API segment, e.g. {@code v1}; none by default
  * @param excludedPaths    path prefixes, matched on a segment boundary, that are not measured
  * @param buckets          upper bounds of the duration histogram, strictly increasing and positive
- * @param sockets          the sockets whose requests are measured; never {@value #ADMIN_SOCKET}
+ * @param sockets          the sockets whose requests are measured; empty: every socket the observe feature does not
+ *                         have to itself ({@link RequestMetricsFeature})
+ * @param weight           weight of the filter among the routing's filters: a heavier one runs first, outside the others
  * @param labels           the labels of the counter and histogram, always with {@code api} and {@code status}
  * @param maxRoutes        most route templates told apart by the {@code route} label; more are {@code other}
  * @param apis             API names whose in-flight gauge is registered at 0 at start-up; more are learned from the
@@ -40,6 +41,7 @@ public record RequestMetricsConfig(boolean enabled,
                                    List<String> excludedPaths,
                                    List<Duration> buckets,
                                    List<String> sockets,
+                                   double weight,
                                    Set<Label> labels,
                                    int maxRoutes,
                                    List<String> apis,
@@ -49,18 +51,21 @@ public record RequestMetricsConfig(boolean enabled,
 
     /** Name of the configuration node this record is read from. */
     public static final String CONFIG_KEY = "server.features.request-metrics";
-    /** Key of the settings before they became a feature's; refused at start-up with where they moved. */
-    public static final String OLD_CONFIG_KEY = "request-metrics";
-    /** The observe socket of the service, which is never measured. */
-    static final String ADMIN_SOCKET = "admin";
 
     static final boolean DEFAULT_ENABLED = true;
-    static final String DEFAULT_PREFIX = "llama_stack";
-    static final List<String> DEFAULT_VERSION_PREFIXES = List.of("v1", "v1alpha", "v1beta");
+    // With it, the duration histogram is http_server_request_duration_seconds: the Prometheus name of OpenTelemetry's
+    // http.server.request.duration, which dashboards written for other servers already query.
+    static final String DEFAULT_PREFIX = "http_server";
+    static final List<String> DEFAULT_VERSION_PREFIXES = List.of();
     static final List<String> DEFAULT_EXCLUDED_PATHS = List.of("/observe", "/docs", "/openapi", "/favicon.ico", "/static");
     static final List<Double> DEFAULT_BUCKETS_SECONDS =
             List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0);
-    static final List<String> DEFAULT_SOCKETS = List.of(WebServer.DEFAULT_SOCKET_NAME);
+    static final List<String> DEFAULT_SOCKETS = List.of();
+    /**
+     * Above the application's routing ({@code HttpRoutingFeature}, at {@link io.helidon.common.Weighted#DEFAULT_WEIGHT}),
+     * so that the filter wraps every filter the application adds itself and its duration covers them.
+     */
+    static final double DEFAULT_WEIGHT = 500;
     static final List<String> DEFAULT_LABELS = List.of(Label.API.tag(), Label.STATUS.tag());
     static final int DEFAULT_MAX_ROUTES = 500;
     static final List<String> DEFAULT_APIS = List.of();
@@ -101,11 +106,8 @@ public record RequestMetricsConfig(boolean enabled,
             }
         }
         sockets = List.copyOf(sockets);
-        if (sockets.isEmpty()) {
-            throw invalid("sockets", "must name at least one socket, e.g. " + WebServer.DEFAULT_SOCKET_NAME);
-        }
-        if (sockets.contains(ADMIN_SOCKET)) {
-            throw invalid("sockets", "'" + ADMIN_SOCKET + "' serves the metrics and health endpoints and is never measured");
+        if (Double.isNaN(weight) || Double.isInfinite(weight)) {
+            throw invalid("weight", "must be a finite number, got " + weight);
         }
         labels = Collections.unmodifiableSet(EnumSet.copyOf(labels));
         if (!labels.contains(Label.API) || !labels.contains(Label.STATUS)) {
@@ -140,11 +142,12 @@ public record RequestMetricsConfig(boolean enabled,
         try {
             return new RequestMetricsConfig(
                     ConfigValues.bool(node.get("enabled"), DEFAULT_ENABLED),
-                    ConfigValues.string(node.get("prefix"), DEFAULT_PREFIX, "a metric name prefix, e.g. llama_stack"),
+                    ConfigValues.string(node.get("prefix"), DEFAULT_PREFIX, "a metric name prefix, e.g. http_server"),
                     ConfigValues.strings(node.get("version-prefixes"), DEFAULT_VERSION_PREFIXES, "a path segment, e.g. v1"),
                     ConfigValues.strings(node.get("excluded-paths"), DEFAULT_EXCLUDED_PATHS, "a path, e.g. /observe"),
                     buckets(node, "buckets", DEFAULT_BUCKETS_SECONDS),
                     ConfigValues.strings(node.get("sockets"), DEFAULT_SOCKETS, "a socket name, e.g. @default"),
+                    ConfigValues.decimal(node.get("weight"), "a number, e.g. 500").orElse(DEFAULT_WEIGHT),
                     labels(node.get("labels")),
                     ConfigValues.wholeNumber(node.get("max-routes"), DEFAULT_MAX_ROUTES, 1, MOST_ROUTES,
                                              "a number of route templates from 1 to " + MOST_ROUTES),

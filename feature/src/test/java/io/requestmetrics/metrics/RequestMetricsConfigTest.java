@@ -2,14 +2,14 @@ package io.requestmetrics.metrics;
 
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.helidon.config.Config;
 import io.helidon.webserver.WebServer;
 import io.helidon.config.ConfigSources;
-
-import io.requestmetrics.testing.TestServers;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,8 +27,13 @@ class RequestMetricsConfigTest {
         RequestMetricsConfig config = RequestMetricsConfig.defaults();
 
         assertThat(config.enabled(), is(true));
-        assertThat(config.prefix(), is("llama_stack"));
-        assertThat(config.versionPrefixes(), is(List.of("v1", "v1alpha", "v1beta")));
+        assertThat(config.prefix(), is("http_server"));
+        assertThat(config.versionPrefixes(), is(List.of()));
+        assertThat(config.sockets(), is(List.of()));
+        assertThat(config.weight(), is(500.0));
+        assertThat(config.labels(), is(EnumSet.of(Label.API, Label.STATUS)));
+        assertThat(config.maxRoutes(), is(500));
+        assertThat(config.apis(), is(List.of()));
         assertThat(config.excludedPaths(), is(List.of("/observe", "/docs", "/openapi", "/favicon.ico", "/static")));
         assertThat(config.buckets().getFirst(), is(Duration.ofMillis(5)));
         assertThat(config.buckets().getLast(), is(Duration.ofSeconds(60)));
@@ -44,11 +49,11 @@ class RequestMetricsConfigTest {
 
     @Test
     void streamingSettingsAreReadFromTheirKeys() {
-        RequestMetricsConfig config = RequestMetricsConfig.create(TestServers.config(Map.of(
-                "server.features.request-metrics.time-to-first-byte.enabled", "false",
-                "server.features.request-metrics.time-to-first-byte.buckets.0", "0.2",
-                "server.features.request-metrics.time-to-first-byte.buckets.1", "3",
-                "server.features.request-metrics.long-running-threshold", "PT0.2S")).get("server.features.request-metrics"));
+        RequestMetricsConfig config = RequestMetricsConfig.create(settings(Map.of(
+                "time-to-first-byte.enabled", "false",
+                "time-to-first-byte.buckets.0", "0.2",
+                "time-to-first-byte.buckets.1", "3",
+                "long-running-threshold", "PT0.2S")));
 
         assertThat(config.timeToFirstByte(), is(false));
         assertThat(config.timeToFirstByteBuckets(), is(List.of(Duration.ofMillis(200), Duration.ofSeconds(3))));
@@ -58,40 +63,28 @@ class RequestMetricsConfigTest {
     @Test
     void longRunningThresholdOutOfRangeNamesTheRange() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> RequestMetricsConfig.create(
-                TestServers.config(Map.of("server.features.request-metrics.long-running-threshold", "PT0.05S"))
-                        .get("server.features.request-metrics")));
+                settings(Map.of("long-running-threshold", "PT0.05S"))));
 
         assertThat(error.getMessage(), is("Invalid configuration server.features.request-metrics.long-running-threshold: must be "
                                                   + "from PT0.1S to PT24H, got PT0.05S"));
     }
 
     @Test
-    void appYamlSetsTheRoutedApisAndLeavesEveryOtherSettingAtItsDefault() {
-        RequestMetricsConfig fromFile = RequestMetricsConfig.create(TestServers.config().get("server.features.request-metrics"));
-        RequestMetricsConfig defaults = RequestMetricsConfig.defaults();
-
-        assertThat(fromFile.apis(), is(List.of("datasets", "health", "inspect", "models", "version")));
-        assertThat(fromFile, is(new RequestMetricsConfig(defaults.enabled(), defaults.prefix(), defaults.versionPrefixes(),
-                                                         defaults.excludedPaths(), defaults.buckets(), defaults.sockets(),
-                                                         defaults.labels(), defaults.maxRoutes(), fromFile.apis(),
-                                                         defaults.timeToFirstByte(), defaults.timeToFirstByteBuckets(),
-                                                         defaults.longRunningThreshold())));
-    }
-
-    @Test
-    void systemPropertyStyleOverrideWins() {
-        RequestMetricsConfig config = RequestMetricsConfig.create(
-                TestServers.config(Map.of("server.features.request-metrics.prefix", "my_app")).get("server.features.request-metrics"));
+    void prefixWeightAndSocketsAreReadFromTheirKeys() {
+        RequestMetricsConfig config = RequestMetricsConfig.create(settings(Map.of(
+                "prefix", "my_app", "weight", "1200.5", "sockets.0", "@default", "sockets.1", "private")));
 
         assertThat(config.prefix(), is("my_app"));
         assertThat(config.meterName("requests"), is("my_app_requests"));
+        assertThat(config.weight(), is(1200.5));
+        assertThat(config.sockets(), is(List.of("@default", "private")));
     }
 
     @ParameterizedTest(name = "{0}={1} is rejected naming {2}")
     @CsvSource(delimiter = '|', value = {
             "max-routes|0|server.features.request-metrics.max-routes",
             "labels.0|path|server.features.request-metrics.labels",
-            "sockets.0|admin|server.features.request-metrics.sockets",
+            "weight|heavy|server.features.request-metrics.weight",
             "apis.0|a/b|server.features.request-metrics.apis",
             "buckets.0|0|server.features.request-metrics.buckets",
             "buckets.0|-1|server.features.request-metrics.buckets",
@@ -110,13 +103,7 @@ class RequestMetricsConfigTest {
             "long-running-threshold|PT25H|server.features.request-metrics.long-running-threshold",
             "long-running-threshold|-PT1S|server.features.request-metrics.long-running-threshold"})
     void invalidSettingStopsStartUpNamingTheKey(String key, String value, String named) {
-        Config node = Config.builder()
-                .addSource(ConfigSources.create(Map.of("server.features.request-metrics." + key, value)))
-                .addSource(ConfigSources.classpath("app.yaml"))
-                .disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
-                .build()
-                .get("server.features.request-metrics");
+        Config node = settings(Map.of(key, value));
 
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> RequestMetricsConfig.create(node));
 
@@ -134,7 +121,7 @@ class RequestMetricsConfigTest {
             "excluded-paths|/observe|Invalid configuration server.features.request-metrics.excluded-paths: got '/observe', expected a list: "
                     + "set its items by index, e.g. server.features.request-metrics.excluded-paths.0=..."})
     void valueOfTheWrongTypeStopsStartUpInsteadOfBecomingTheDefault(String key, String value, String message) {
-        Config node = TestServers.config(Map.of("server.features.request-metrics." + key, value)).get("server.features.request-metrics");
+        Config node = settings(Map.of(key, value));
 
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> RequestMetricsConfig.create(node));
 
@@ -144,7 +131,7 @@ class RequestMetricsConfigTest {
     @Test
     void unsortedBucketsAreRejectedWithBothValues() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> new RequestMetricsConfig(
-                true, "p", List.of(), List.of(), List.of(Duration.ofSeconds(2), Duration.ofSeconds(1)), List.of("@default"),
+                true, "p", List.of(), List.of(), List.of(Duration.ofSeconds(2), Duration.ofSeconds(1)), List.of("@default"), 500,
                 EnumSet.of(Label.API, Label.STATUS), 500, List.of(), true, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(10)));
 
         assertThat(error.getMessage(), is("Invalid configuration server.features.request-metrics.buckets: bounds must be strictly "
@@ -154,7 +141,7 @@ class RequestMetricsConfigTest {
     @Test
     void emptyBucketListIsRejected() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> new RequestMetricsConfig(
-                true, "p", List.of(), List.of(), List.of(), List.of("@default"), EnumSet.of(Label.API, Label.STATUS), 500,
+                true, "p", List.of(), List.of(), List.of(), List.of("@default"), 500, EnumSet.of(Label.API, Label.STATUS), 500,
                 List.of(), true, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(10)));
 
         assertThat(error.getMessage(), containsString("server.features.request-metrics.buckets"));
@@ -162,12 +149,66 @@ class RequestMetricsConfigTest {
 
     @Test
     void aSocketTheServerDoesNotHaveStopsStartUpNamingTheKey() {
-        Config config = TestServers.config(Map.of("server.features.request-metrics.sockets.0", "nope"));
+        Config config = application(Map.of("server.features.request-metrics.sockets.0", "nope"));
 
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
                                                       () -> WebServer.builder().config(config.get("server")).build());
 
         assertThat(error.getMessage(), is("Invalid configuration server.features.request-metrics.sockets: the server has "
                                                   + "no socket 'nope'"));
+    }
+
+    @Test
+    void theObserveFeaturesOwnSocketIsRefusedNamingBothKeys() {
+        Config config = application(Map.of("server.features.request-metrics.sockets.0", "admin"));
+
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                                                      () -> WebServer.builder().config(config.get("server")).build());
+
+        assertThat(error.getMessage(), is("Invalid configuration server.features.request-metrics.sockets: 'admin' is the "
+                                                  + "observe feature's socket (server.features.observe.sockets): its requests "
+                                                  + "are scrapes and probes, not the application's"));
+    }
+
+    @ParameterizedTest(name = "sockets {0}, server sockets {1}, observe on {2}: {3}")
+    @CsvSource(delimiter = '|', value = {
+            "''|''|''|@default",
+            "''|admin|admin|@default",
+            "''|admin,private|admin|@default,private",
+            "''|b,a|''|@default,a,b",
+            "''|admin|''|@default,admin",
+            "private|admin,private|admin|private",
+            "@default,private|private|''|@default,private"})
+    void emptySocketsMeansEverySocketTheObserveFeatureDoesNotHaveToItself(String configured, String named, String observe,
+                                                                         String measured) {
+        assertThat(RequestMetricsFeature.sockets(list(configured), Set.copyOf(list(named)), list(observe)),
+                   is(list(measured)));
+    }
+
+    /** A node read as the feature reads {@code server.features.request-metrics}, from flat keys below it. */
+    private static Config settings(Map<String, String> keys) {
+        Map<String, String> flat = new HashMap<>();
+        keys.forEach((key, value) -> flat.put(RequestMetricsConfig.CONFIG_KEY + "." + key, value));
+        return application(flat).get(RequestMetricsConfig.CONFIG_KEY);
+    }
+
+    /** An application's configuration: an admin socket the observe feature has to itself, and {@code overrides}. */
+    private static Config application(Map<String, String> overrides) {
+        return Config.builder()
+                .addSource(ConfigSources.create(overrides))
+                .addSource(ConfigSources.create(Map.of(
+                        "server.host", "127.0.0.1",
+                        "server.port", "0",
+                        "server.sockets.0.name", "admin",
+                        "server.sockets.0.host", "127.0.0.1",
+                        "server.sockets.0.port", "0",
+                        "server.features.observe.sockets.0", "admin")))
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .build();
+    }
+
+    private static List<String> list(String commaSeparated) {
+        return commaSeparated.isEmpty() ? List.of() : List.of(commaSeparated.split(","));
     }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import io.helidon.common.media.type.MediaTypes;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigMappingException;
 import io.helidon.config.ConfigSources;
@@ -19,6 +20,19 @@ import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class ConfigValuesTest {
+
+    /** An application's packaged configuration: a list, a list of objects and an object. */
+    private static final String PACKAGED = """
+            request-metrics:
+              version-prefixes: [v1, v1beta]
+            server:
+              sockets:
+                - name: admin
+                  port: 8081
+              features:
+                request-metrics:
+                  apis: [models]
+            """;
 
     @ParameterizedTest(name = "{0} is {1}")
     @CsvSource({"true,true", "TRUE,true", "1,true", "yes,true", "y,true", "On,true",
@@ -122,7 +136,7 @@ class ConfigValuesTest {
         // Helidon keeps the packaged list and ignores a single value given for the same key by a stronger source.
         Config config = Config.builder()
                 .addSource(ConfigSources.create(Map.of("request-metrics.version-prefixes", "v2")))
-                .addSource(ConfigSources.classpath("app.yaml"))
+                .addSource(ConfigSources.create(PACKAGED, MediaTypes.APPLICATION_X_YAML))
                 .disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()
                 .build();
@@ -136,7 +150,7 @@ class ConfigValuesTest {
 
     @Test
     void listOrObjectWhereOneValueIsExpectedIsRejected() {
-        Config config = Config.just(ConfigSources.classpath("app.yaml"));
+        Config config = Config.just(ConfigSources.create(PACKAGED, MediaTypes.APPLICATION_X_YAML));
 
         IllegalArgumentException list = assertThrows(IllegalArgumentException.class,
                                                      () -> ConfigValues.port(config.get("server.sockets"), 1));

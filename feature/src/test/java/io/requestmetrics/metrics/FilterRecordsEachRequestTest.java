@@ -231,7 +231,7 @@ class FilterRecordsEachRequestTest {
     private RequestMetricsFilter filter(Set<Label> labels, int maxRoutes, List<String> apis, boolean timeToFirstByte) {
         RequestMetricsConfig config = new RequestMetricsConfig(true, prefix, List.of("v1"), List.of("/observe"),
                                                                List.of(Duration.ofMillis(10), Duration.ofSeconds(1)),
-                                                               List.of("@default"), labels, maxRoutes, apis,
+                                                               List.of("@default"), 500, labels, maxRoutes, apis,
                                                                timeToFirstByte,
                                                                List.of(Duration.ofMillis(1), Duration.ofSeconds(1)),
                                                                Duration.ofSeconds(10));

@@ -44,6 +44,7 @@ class StrangersAppTest {
                   sockets: [admin]
                 request-metrics:
                   prefix: stranger
+                  version-prefixes: [v1]
                   labels: [api, status, route]
             """;
     private static final String REQUESTS = "stranger_requests_total";
