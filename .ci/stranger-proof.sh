@@ -133,7 +133,7 @@ for required in ("shop_request_duration_seconds_bucket", "shop_concurrent_reques
     if required not in names:
         print("missing series", required, file=sys.stderr)
         ok = False
-foreign = sorted(n for n in names if n.startswith(("llama_stack_", "http_server_")))
+foreign = sorted(n for n in names if n.startswith(("llama_stack_", "http_")))
 if foreign:
     print("series of another prefix:", foreign, file=sys.stderr)
     ok = False

@@ -18,7 +18,7 @@ import io.requestmetrics.config.ConfigValues;
  * {@value #CONFIG_KEY} configuration node. Each setting and its default are declared here and nowhere else.
  *
  * @param enabled          {@code false} installs nothing at all
- * @param prefix           prefix of every meter name, e.g. {@code http_server}
+ * @param prefix           prefix of every meter name, e.g. {@code http}
  * @param versionPrefixes  first path segments stripped (once) before the API segment, e.g. {@code v1}; none by default
  * @param excludedPaths    path prefixes, matched on a segment boundary, that are not measured
  * @param buckets          upper bounds of the duration histogram, strictly increasing and positive
@@ -53,9 +53,10 @@ public record RequestMetricsConfig(boolean enabled,
     public static final String CONFIG_KEY = "server.features.request-metrics";
 
     static final boolean DEFAULT_ENABLED = true;
-    // With it, the duration histogram is http_server_request_duration_seconds: the Prometheus name of OpenTelemetry's
-    // http.server.request.duration, which dashboards written for other servers already query.
-    static final String DEFAULT_PREFIX = "http_server";
+    // http_requests_total and http_request_duration_seconds, the names Prometheus' own examples and many exporters use.
+    // Not http_server: http_server_request_duration_seconds is OpenTelemetry's name, with labels these meters do not
+    // carry (http_request_method, http_response_status_code), and a dashboard written for it would read them wrongly.
+    static final String DEFAULT_PREFIX = "http";
     static final List<String> DEFAULT_VERSION_PREFIXES = List.of();
     static final List<String> DEFAULT_EXCLUDED_PATHS = List.of("/observe", "/docs", "/openapi", "/favicon.ico", "/static");
     static final List<Double> DEFAULT_BUCKETS_SECONDS =
@@ -142,7 +143,7 @@ public record RequestMetricsConfig(boolean enabled,
         try {
             return new RequestMetricsConfig(
                     ConfigValues.bool(node.get("enabled"), DEFAULT_ENABLED),
-                    ConfigValues.string(node.get("prefix"), DEFAULT_PREFIX, "a metric name prefix, e.g. http_server"),
+                    ConfigValues.string(node.get("prefix"), DEFAULT_PREFIX, "a metric name prefix, e.g. http"),
                     ConfigValues.strings(node.get("version-prefixes"), DEFAULT_VERSION_PREFIXES, "a path segment, e.g. v1"),
                     ConfigValues.strings(node.get("excluded-paths"), DEFAULT_EXCLUDED_PATHS, "a path, e.g. /observe"),
                     buckets(node, "buckets", DEFAULT_BUCKETS_SECONDS),

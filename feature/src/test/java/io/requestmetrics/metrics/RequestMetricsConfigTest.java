@@ -27,7 +27,7 @@ class RequestMetricsConfigTest {
         RequestMetricsConfig config = RequestMetricsConfig.defaults();
 
         assertThat(config.enabled(), is(true));
-        assertThat(config.prefix(), is("http_server"));
+        assertThat(config.prefix(), is("http"));
         assertThat(config.versionPrefixes(), is(List.of()));
         assertThat(config.sockets(), is(List.of()));
         assertThat(config.weight(), is(500.0));
