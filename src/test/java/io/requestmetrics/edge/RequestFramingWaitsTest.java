@@ -1,6 +1,7 @@
 package io.requestmetrics.edge;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -9,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.helidon.common.buffers.DataReader;
 import io.helidon.http.RequestException;
+import io.requestmetrics.testing.LogCapture;
 
 import org.junit.jupiter.api.Test;
 
@@ -51,12 +53,21 @@ class RequestFramingWaitsTest {
     }
 
     @Test
-    void anExpect100RequestAnsweredWithoutReadingItsBodyEndsTheConnection() {
+    void anExpect100RequestAnsweredWithoutReadingItsBodyEndsTheConnectionWithADebugLine() {
         RequestFraming framing = framing(EXPECTING + "hello" + GET);
 
         assertThat(text(framing.get()), is(EXPECTING));
-        assertThat(framing.get(), is(nullValue()));
-        assertThat(framing.get(), is(nullValue()));
+        try (LogCapture log = LogCapture.start()) {
+            assertThat(framing.get(), is(nullValue()));
+            assertThat(framing.get(), is(nullValue()));
+
+            assertThat(log.records().stream()
+                               .filter(record -> record.logger().equals(RequestFraming.class.getName()))
+                               .map(record -> record.level() + " " + record.message())
+                               .toList(),
+                       is(List.of("FINE closing the connection: a request that expected 100-continue was answered "
+                                          + "without reading its body")));
+        }
     }
 
     @Test
@@ -101,6 +112,16 @@ class RequestFramingWaitsTest {
         assertThat(text(framing.get()), is(POST + "he"));
         assertThat(text(framing.get()), is("llo"));
         assertThat(text(framing.get()), is(GET));
+        assertThat(framing.get(), is(nullValue()));
+        assertThat(connection.shutdowns.get(), is(0));
+    }
+
+    @Test
+    void aBodyCutShortBeforeTheTimeoutIsLeftToHelidon() {
+        PacedConnection connection = new PacedConnection(POST + "he");
+        RequestFraming framing = connection.framing(2000);
+
+        assertThat(text(framing.get()), is(POST + "he"));
         assertThat(framing.get(), is(nullValue()));
         assertThat(connection.shutdowns.get(), is(0));
     }
