@@ -128,7 +128,7 @@ class RequestFramingWaitsTest {
 
     @Test
     void theWaitBetweenRequestsHasNoTimeout() {
-        PacedConnection connection = new PacedConnection(GET).then(200, GET);
+        PacedConnection connection = new PacedConnection(GET).then(100, GET);
         RequestFraming framing = connection.framing(20);
 
         assertThat(text(framing.get()), is(GET));
@@ -138,7 +138,7 @@ class RequestFramingWaitsTest {
 
     @Test
     void withoutATimeoutABodyMayPause() {
-        PacedConnection connection = new PacedConnection(POST + "he").then(200, "llo");
+        PacedConnection connection = new PacedConnection(POST + "he").then(100, "llo");
         RequestFraming framing = connection.framing(0);
 
         assertThat(text(framing.get()), is(POST + "he"));

@@ -62,6 +62,9 @@ class StalledBodiesTest {
              Socket server = listener.accept()) {
             // As Helidon does: the stream is taken once, before any shutdown (a shut-down socket gives none).
             InputStream input = server.getInputStream();
+            // A read that the shutdown did not end fails the test instead of hanging it.
+            server.setSoTimeout(1000);
+            client.setSoTimeout(1000);
 
             StalledBodies.inputShutdown(PlainSocket.server(server, "c", "s")).run();
 
