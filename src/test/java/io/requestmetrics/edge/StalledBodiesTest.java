@@ -93,10 +93,10 @@ class StalledBodiesTest {
 
         ScheduledFuture<?> cancelled = StalledBodies.alarm(cancelledRang::incrementAndGet, 20);
         cancelled.cancel(false);
-        ScheduledFuture<?> alarm = StalledBodies.alarm(rung::countDown, 40);
+        StalledBodies.alarm(rung::countDown, 40);
 
+        // One watchdog thread runs the alarms in time order: once the later one rang, the cancelled one had its turn.
         assertThat(rung.await(5, TimeUnit.SECONDS), is(true));
-        assertThat(alarm.isDone(), is(true));
         assertThat(cancelledRang.get(), is(0));
     }
 }
