@@ -2,7 +2,6 @@ package io.requestmetrics.metrics;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.FunctionalCounter;
@@ -10,6 +9,8 @@ import io.helidon.metrics.api.Meter;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
+
+import io.requestmetrics.metrics.trace.RequestTrace;
 
 /**
  * The request meters, resolved once per combination of label values and held in tables indexed by those values, so
@@ -123,17 +124,24 @@ final class RequestMeters {
      * @param durationNanos  time from the filter's entry until the response was fully written
      * @param firstByteNanos time from the filter's entry until the headers were handed over; negative if they were not
      *                       (no observation)
+     * @param trace          the request's trace: both observations' exemplar, if it carries one
      */
     void ended(int inFlightSlot, long startNanos, int api, int method, int route, int status, long durationNanos,
-               long firstByteNanos) {
+               long firstByteNanos, RequestTrace trace) {
         try {
-            timer(api, method, route, status).record(durationNanos, TimeUnit.NANOSECONDS);
+            trace.record(timer(api, method, route, status), durationNanos);
             if (firstByteNanos >= 0 && firstByte != null) {
-                firstByte.record(api, method, status, firstByteNanos);
+                firstByte.record(api, method, status, firstByteNanos, trace);
             }
         } finally {
             inFlight.ended(inFlightSlot, startNanos);
         }
+    }
+
+    /** As {@link #ended(int, long, int, int, int, int, long, long, RequestTrace)}, without a trace. */
+    void ended(int inFlightSlot, long startNanos, int api, int method, int route, int status, long durationNanos,
+               long firstByteNanos) {
+        ended(inFlightSlot, startNanos, api, method, route, status, durationNanos, firstByteNanos, RequestTrace.NONE);
     }
 
     /** Counts a request whose route was recorded as {@code other}. */

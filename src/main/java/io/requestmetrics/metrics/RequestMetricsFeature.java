@@ -10,6 +10,9 @@ import io.helidon.webserver.http.HttpFeature;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.spi.ServerFeature;
 
+import io.requestmetrics.config.ConfigValues;
+import io.requestmetrics.metrics.trace.Tracing;
+
 /**
  * Request metrics as a Helidon server feature: with this jar on the classpath, the section
  * {@code server.features.request-metrics} in the configuration is all an application needs.
@@ -22,6 +25,10 @@ import io.helidon.webserver.spi.ServerFeature;
  * It adds one {@link RequestMetricsFilter} to the routing of each socket in {@code sockets} (the default socket
  * unless set), ahead of the routing's own filters, and registers its meters in the global registry (the one
  * {@code /observe/metrics} serves) when the server starts. {@code enabled: false} installs nothing.
+ * <p>
+ * Traces ({@link Tracing}): {@code exemplars.enabled} (default {@value #DEFAULT_EXEMPLARS}) puts the trace ids of
+ * sampled requests on the histograms' buckets; server spans are on when the standard {@code OTEL_TRACES_EXPORTER}
+ * names an exporter.
  */
 public final class RequestMetricsFeature implements ServerFeature {
 
@@ -33,13 +40,17 @@ public final class RequestMetricsFeature implements ServerFeature {
      * itself and its duration covers them; {@code FilterOrderTest} checks it against the service's other filters.
      */
     public static final double FILTER_WEIGHT = 500;
+    /** Default of {@code exemplars.enabled}. */
+    static final boolean DEFAULT_EXEMPLARS = true;
 
     private final String name;
     private final RequestMetricsConfig config;
+    private final boolean exemplars;
 
-    private RequestMetricsFeature(String name, RequestMetricsConfig config) {
+    private RequestMetricsFeature(String name, RequestMetricsConfig config, boolean exemplars) {
         this.name = name;
         this.config = config;
+        this.exemplars = exemplars;
     }
 
     /**
@@ -49,7 +60,14 @@ public final class RequestMetricsFeature implements ServerFeature {
      * @throws IllegalArgumentException naming the key, if a setting is invalid
      */
     public static RequestMetricsFeature create(Config config, String name) {
-        return new RequestMetricsFeature(name, RequestMetricsConfig.create(config));
+        RequestMetricsConfig settings = RequestMetricsConfig.create(config);
+        boolean exemplars;
+        try {
+            exemplars = ConfigValues.bool(config.get("exemplars.enabled"), DEFAULT_EXEMPLARS);
+        } catch (io.helidon.config.ConfigException e) {
+            throw new IllegalArgumentException(RequestMetricsConfig.CONFIG_KEY + ": " + e.getMessage(), e);
+        }
+        return new RequestMetricsFeature(name, settings, exemplars);
     }
 
     @Override
@@ -66,7 +84,8 @@ public final class RequestMetricsFeature implements ServerFeature {
         List<HttpRouting.Builder> routings = config.sockets().stream()
                 .map(socket -> featureContext.socket(socket).httpRouting())
                 .toList();
-        routings.forEach(routing -> routing.addFeature(new FilterFeature(config)));
+        Tracing tracing = Tracing.fromEnvironment(exemplars);
+        routings.forEach(routing -> routing.addFeature(new FilterFeature(config, tracing)));
     }
 
     @Override
@@ -85,14 +104,16 @@ public final class RequestMetricsFeature implements ServerFeature {
      */
     private static final class FilterFeature implements HttpFeature, Weighted {
         private final RequestMetricsConfig config;
+        private final Tracing tracing;
 
-        FilterFeature(RequestMetricsConfig config) {
+        FilterFeature(RequestMetricsConfig config, Tracing tracing) {
             this.config = Objects.requireNonNull(config);
+            this.tracing = Objects.requireNonNull(tracing);
         }
 
         @Override
         public void setup(HttpRouting.Builder routing) {
-            routing.addFilter(new RequestMetricsFilter(config, Metrics.globalRegistry()));
+            routing.addFilter(new RequestMetricsFilter(config, Metrics.globalRegistry(), tracing));
         }
 
         @Override
