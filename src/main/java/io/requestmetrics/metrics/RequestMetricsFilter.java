@@ -147,7 +147,7 @@ public final class RequestMetricsFilter implements Filter {
             try {
                 meters.ended(inFlightSlot, start, api, method, route, status, duration, firstByteNanos, trace);
             } finally {
-                trace.ended(status, template, thrown);
+                trace.ended(status, template == null ? null : RouteTable.label(template), thrown);
             }
         }
     }
