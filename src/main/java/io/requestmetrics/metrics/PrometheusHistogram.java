@@ -142,6 +142,11 @@ final class PrometheusHistogram extends Collector {
     }
 
     private static Optional<CollectorRegistry> prometheusRegistry(MeterRegistry registry) {
+        return prometheusMeterRegistry(registry).map(PrometheusMeterRegistry::getPrometheusRegistry);
+    }
+
+    /** Micrometer's Prometheus registry behind Helidon's, if it is one. */
+    static Optional<PrometheusMeterRegistry> prometheusMeterRegistry(MeterRegistry registry) {
         io.micrometer.core.instrument.MeterRegistry micrometer;
         try {
             micrometer = registry.unwrap(io.micrometer.core.instrument.MeterRegistry.class);
@@ -149,12 +154,12 @@ final class PrometheusHistogram extends Collector {
             return Optional.empty();
         }
         if (micrometer instanceof PrometheusMeterRegistry prometheus) {
-            return Optional.of(prometheus.getPrometheusRegistry());
+            return Optional.of(prometheus);
         }
         if (micrometer instanceof CompositeMeterRegistry composite) {
             return composite.getRegistries().stream()
                     .filter(PrometheusMeterRegistry.class::isInstance)
-                    .map(it -> ((PrometheusMeterRegistry) it).getPrometheusRegistry())
+                    .map(PrometheusMeterRegistry.class::cast)
                     .findFirst();
         }
         return Optional.empty();

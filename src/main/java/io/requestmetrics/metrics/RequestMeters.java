@@ -2,6 +2,7 @@ package io.requestmetrics.metrics;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.FunctionalCounter;
@@ -77,6 +78,8 @@ final class RequestMeters {
     private final FirstByteTimes firstByte;
     private final Counter routeOverflow;
     private volatile Counter apiOverflow;
+    // Whether the duration timer may carry exemplars: false until its collector keeps them to its buckets.
+    private volatile boolean durationExemplars;
 
     RequestMeters(MeterRegistry registry, RequestMetricsConfig config, LabelSet labels, ApiNames apis) {
         this.registry = registry;
@@ -129,7 +132,12 @@ final class RequestMeters {
     void ended(int inFlightSlot, long startNanos, int api, int method, int route, int status, long durationNanos,
                long firstByteNanos, RequestTrace trace) {
         try {
-            trace.record(timer(api, method, route, status), durationNanos);
+            Timer timer = timer(api, method, route, status);
+            if (durationExemplars) {
+                trace.record(timer, durationNanos);
+            } else {
+                timer.record(durationNanos, TimeUnit.NANOSECONDS);
+            }
             if (firstByteNanos >= 0 && firstByte != null) {
                 firstByte.record(api, method, status, firstByteNanos, trace);
             }
@@ -178,6 +186,9 @@ final class RequestMeters {
                                                    .percentiles(new double[0])
                                                    .buckets(buckets)
                                                    .tags(tags));
+        if (!durationExemplars) {
+            durationExemplars = CountExemplars.keepToBuckets(registry, config.meterName(DURATION));
+        }
         registry.getOrCreate(FunctionalCounter.builder(config.meterName(REQUESTS), timer, Timer::count)
                                      .description("Requests that ended, by api and final HTTP status "
                                                           + "(499: the client disconnected first)")

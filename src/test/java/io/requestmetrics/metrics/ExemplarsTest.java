@@ -80,6 +80,10 @@ class ExemplarsTest {
             assertThat(name, bucket.exemplarValue(), is(name.equals(DURATION) ? sum : firstByteSum));
             assertThat(name, firstBucketHolding(name, "api=\"models\",status=\"404\","), is(bucket.le()));
         }
+        // Prometheus before 2.43 rejects a scrape with an exemplar anywhere but on a bucket or a counter.
+        String body = Http.get(admin, "/observe/metrics", "Accept", OPEN_METRICS).body();
+        assertThat(body.lines().filter(line -> line.contains(" # {") && !line.contains("_bucket{")).toList(),
+                   is(List.of()));
     }
 
     @Test
