@@ -1,12 +1,15 @@
 package io.requestmetrics.metrics;
 
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
+import java.util.stream.Stream;
 
 import io.helidon.metrics.api.MeterRegistry;
 
@@ -24,6 +27,11 @@ import io.prometheus.client.CollectorRegistry;
  * Prometheus registry, by one that drops the exemplar of every sample that is not a bucket. Micrometer keeps the
  * collector in a private map, read here by reflection once per meter name; where that fails (another Micrometer),
  * {@link #keepToBuckets} says so and the caller records the duration without exemplars.
+ * <p>
+ * Micrometer unregisters its collector once its last meter is removed (Helidon removes meters when a registry is
+ * cleared), which fails on a collector that is no longer registered. So the replaced collector is also given one child
+ * of its own that contributes no sample: it is never empty, never unregistered, and meters made later under the same
+ * name go on through the same, replaced, collector.
  */
 final class CountExemplars {
 
@@ -55,6 +63,7 @@ final class CountExemplars {
             }
             synchronized (REPLACED) {
                 if (REPLACED.add(original)) {
+                    keepAlive(original);
                     CollectorRegistry collectors = prometheus.getPrometheusRegistry();
                     collectors.unregister(original);
                     collectors.register(new BucketExemplarsOnly(original));
@@ -66,6 +75,22 @@ final class CountExemplars {
                     .log(System.Logger.Level.DEBUG, "duration exemplars off: cannot reach Micrometer's collector", e);
             return false;
         }
+    }
+
+    // Adds to Micrometer's collector a child that yields no sample, under tag values no meter has.
+    private static void keepAlive(Collector original) throws ReflectiveOperationException {
+        Class<?> child = Class.forName("io.micrometer.prometheus.MicrometerCollector$Child", false,
+                                       original.getClass().getClassLoader());
+        Object empty = Proxy.newProxyInstance(child.getClassLoader(), new Class<?>[] {child},
+                                              (proxy, method, args) -> switch (method.getName()) {
+                                                  case "samples" -> Stream.empty();
+                                                  case "hashCode" -> System.identityHashCode(proxy);
+                                                  case "equals" -> proxy == args[0];
+                                                  default -> "CountExemplars.keepAlive";
+                                              });
+        Method add = original.getClass().getDeclaredMethod("add", List.class, child);
+        add.setAccessible(true);
+        add.invoke(original, List.of("\u0000request-metrics keeps this collector registered"), empty);
     }
 
     /** Micrometer's collector, with the exemplars of its {@code _count}, {@code _sum} and the like dropped. */

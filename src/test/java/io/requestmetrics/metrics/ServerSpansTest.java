@@ -205,7 +205,7 @@ class ServerSpansTest {
         return seen(EXPORTED.getFinishedSpanItems().getFirst());
     }
 
-    /** The one span of a request for {@code path} (spans of the requests that set the test up may end later). */
+    /** The one GET span for {@code path} (spans of the requests that set the test up may end later). */
     private static SpanData onlySpanOf(String path) {
         Poll.until(() -> spansOf(path).size(), 1);
         return spansOf(path).getFirst();
@@ -213,7 +213,9 @@ class ServerSpansTest {
 
     private static List<SpanData> spansOf(String path) {
         return EXPORTED.getFinishedSpanItems().stream()
-                .filter(span -> path.equals(span.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("url.path"))))
+                .filter(span -> path.equals(span.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("url.path")))
+                        && "GET".equals(span.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey(
+                                "http.request.method"))))
                 .toList();
     }
 
