@@ -38,8 +38,8 @@ jar="$m2/helidon-request-metrics-$version.jar"
 
 log "1. the installed artifact: $jar"
 unexpected=$(unzip -Z1 "$jar" | grep -v '/$' \
-    | grep -Ev '^io/requestmetrics/(metrics|config)/[A-Za-z0-9$]+\.class$' \
-    | grep -Ev '^META-INF/(MANIFEST\.MF|services/io\.helidon\.webserver\.spi\.ServerFeatureProvider|maven/io\.requestmetrics/helidon-request-metrics/pom\.(xml|properties))$' || true)
+    | grep -Ev '^io/requestmetrics/(metrics|metrics/trace|config)/[A-Za-z0-9$]+\.class$' \
+    | grep -Ev '^META-INF/(MANIFEST\.MF|services/io\.helidon\.webserver\.spi\.ServerFeatureProvider|services/io\.helidon\.metrics\.providers\.micrometer\.spi\.SpanContextSupplierProvider|maven/io\.requestmetrics/helidon-request-metrics/pom\.(xml|properties))$' || true)
 [ -z "$unexpected" ] || fail "the feature jar holds more than the feature: $unexpected"
 unzip -Z1 "$jar" | grep -q '^io/requestmetrics/metrics/RequestMetricsFeature.class$' || fail "no RequestMetricsFeature in the jar"
 [ "$(unzip -p "$jar" META-INF/services/io.helidon.webserver.spi.ServerFeatureProvider)" = "io.requestmetrics.metrics.RequestMetricsFeatureProvider" ] \
@@ -59,7 +59,15 @@ io.helidon.config:helidon-config:compile
 io.helidon.metrics:helidon-metrics-api:compile
 io.micrometer:micrometer-core:compile
 io.micrometer:micrometer-registry-prometheus-simpleclient:compile
-io.prometheus:simpleclient:compile"
+io.prometheus:simpleclient:compile
+io.helidon.metrics.providers:helidon-metrics-providers-micrometer:compile
+io.prometheus:simpleclient_tracer_common:compile
+io.opentelemetry:opentelemetry-api:compile
+io.opentelemetry:opentelemetry-sdk:compile
+io.opentelemetry:opentelemetry-sdk-extension-autoconfigure:compile
+io.opentelemetry:opentelemetry-exporter-otlp:runtime
+io.opentelemetry:opentelemetry-exporter-sender-jdk:runtime
+io.opentelemetry:opentelemetry-exporter-zipkin:runtime"
 [ "$(sort <<<"$deps")" = "$(sort <<<"$expected_deps")" ] || fail "the feature's POM declares: $deps"
 log "   $(unzip -Z1 "$jar" | grep -c '\.class$') classes, one ServerFeatureProvider entry, $(wc -l <<<"$deps") dependencies"
 

@@ -3,12 +3,13 @@ package io.requestmetrics.metrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 import io.helidon.metrics.api.Meter;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
+
+import io.requestmetrics.metrics.trace.RequestTrace;
 
 /**
  * The time-to-first-byte histogram ({@value RequestMeters#TIME_TO_FIRST_BYTE}), by the labels of the duration
@@ -52,14 +53,15 @@ final class FirstByteTimes {
      * Records one observation.
      *
      * @param nanos time to first byte, not negative
+     * @param trace the request's trace, the observation's exemplar if it carries one
      */
-    void record(int api, int method, int status, long nanos) {
+    void record(int api, int method, int status, long nanos, RequestTrace trace) {
         int slot = labels.entrySlot(api, method);
         Series kept = series.find(slot, status);
         if (kept == null) {
             kept = install(slot, api, method, status);
         }
-        kept.record(nanos);
+        kept.record(nanos, trace);
     }
 
     // Once per (slot, status). Racing threads keep the first series made; only that one is published.
@@ -96,11 +98,11 @@ final class FirstByteTimes {
             this.timer = timer;
         }
 
-        void record(long nanos) {
+        void record(long nanos, RequestTrace trace) {
             if (series != null) {
-                series.record(nanos);
+                series.record(nanos, trace);
             } else {
-                timer.record(nanos, TimeUnit.NANOSECONDS);
+                trace.record(timer, nanos);
             }
         }
 

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.helidon.metrics.api.MeterRegistry;
@@ -19,6 +20,9 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.exemplars.Exemplar;
+
+import io.requestmetrics.metrics.trace.RequestTrace;
 
 /**
  * A histogram in seconds whose observations cost two uncontended adds, published in the Prometheus registry that
@@ -29,6 +33,11 @@ import io.prometheus.client.CollectorRegistry;
  * keeps per series one {@link LongAdder} per bucket and one for the sum in nanoseconds, which a scrape turns into
  * cumulative {@code _bucket}, {@code _count} (the sum of the buckets, so {@code +Inf} always equals it) and
  * {@code _sum} samples, the exposition of a Helidon timer with buckets and no quantiles.
+ * <p>
+ * Exemplars: each bucket keeps the latest observation that came with a sampled trace, with its {@code trace_id} and
+ * {@code span_id}, and a scrape attaches it to that bucket's {@code _bucket} sample. Only the OpenMetrics format
+ * prints exemplars; the text format is unchanged. An observation without a sampled trace touches no exemplar and
+ * allocates nothing.
  * <p>
  * It is published only where Helidon's registry is backed by Micrometer's Prometheus registry (Helidon's default
  * metrics provider); {@link #publish} returns empty otherwise. It is not in Helidon's JSON output, nor in a scrape
@@ -119,7 +128,8 @@ final class PrometheusHistogram extends Collector {
             for (int bucket = 0; bucket <= upperBoundsNanos.length; bucket++) {
                 cumulative += one.buckets[bucket].sum();
                 samples.add(new MetricFamilySamples.Sample(name + "_bucket", bucketLabelNames,
-                                                           one.bucketLabelValues.get(bucket), cumulative));
+                                                           one.bucketLabelValues.get(bucket), cumulative,
+                                                           one.exemplars.get(bucket)));
             }
             samples.add(new MetricFamilySamples.Sample(name + "_count", labelNames, one.labelValues, cumulative));
             double sumSeconds = one.sumNanos.sum() / 1e9;
@@ -132,6 +142,11 @@ final class PrometheusHistogram extends Collector {
     }
 
     private static Optional<CollectorRegistry> prometheusRegistry(MeterRegistry registry) {
+        return prometheusMeterRegistry(registry).map(PrometheusMeterRegistry::getPrometheusRegistry);
+    }
+
+    /** Micrometer's Prometheus registry behind Helidon's, if it is one. */
+    static Optional<PrometheusMeterRegistry> prometheusMeterRegistry(MeterRegistry registry) {
         io.micrometer.core.instrument.MeterRegistry micrometer;
         try {
             micrometer = registry.unwrap(io.micrometer.core.instrument.MeterRegistry.class);
@@ -139,12 +154,12 @@ final class PrometheusHistogram extends Collector {
             return Optional.empty();
         }
         if (micrometer instanceof PrometheusMeterRegistry prometheus) {
-            return Optional.of(prometheus.getPrometheusRegistry());
+            return Optional.of(prometheus);
         }
         if (micrometer instanceof CompositeMeterRegistry composite) {
             return composite.getRegistries().stream()
                     .filter(PrometheusMeterRegistry.class::isInstance)
-                    .map(it -> ((PrometheusMeterRegistry) it).getPrometheusRegistry())
+                    .map(PrometheusMeterRegistry.class::cast)
                     .findFirst();
         }
         return Optional.empty();
@@ -158,10 +173,13 @@ final class PrometheusHistogram extends Collector {
         // Non-cumulative: buckets[i] counts observations in (bound i-1, bound i]; the last, those above every bound.
         private final LongAdder[] buckets;
         private final LongAdder sumNanos = new LongAdder();
+        // By bucket, the latest observation with a sampled trace; null until there is one.
+        private final AtomicReferenceArray<Exemplar> exemplars;
 
         private Series(List<String> labelValues) {
             this.labelValues = labelValues;
             this.buckets = new LongAdder[upperBoundsNanos.length + 1];
+            this.exemplars = new AtomicReferenceArray<>(buckets.length);
             List<List<String>> withLe = new ArrayList<>(buckets.length);
             for (int bucket = 0; bucket < buckets.length; bucket++) {
                 buckets[bucket] = new LongAdder();
@@ -176,9 +194,22 @@ final class PrometheusHistogram extends Collector {
          * @param nanos the observation, in nanoseconds, not negative
          */
         void record(long nanos) {
-            int bucket = Arrays.binarySearch(upperBoundsNanos, nanos);
-            buckets[bucket >= 0 ? bucket : -bucket - 1].increment();
+            record(nanos, RequestTrace.NONE);
+        }
+
+        /**
+         * @param nanos the observation, in nanoseconds, not negative
+         * @param trace the request's trace: if it carries an exemplar, the observation becomes its bucket's exemplar
+         */
+        void record(long nanos, RequestTrace trace) {
+            int found = Arrays.binarySearch(upperBoundsNanos, nanos);
+            int bucket = found >= 0 ? found : -found - 1;
+            buckets[bucket].increment();
             sumNanos.add(nanos);
+            if (trace.exemplar()) {
+                exemplars.set(bucket, new Exemplar(nanos / 1e9, System.currentTimeMillis(),
+                                                   "trace_id", trace.traceId(), "span_id", trace.spanId()));
+            }
         }
     }
 }

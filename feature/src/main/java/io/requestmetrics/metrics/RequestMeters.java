@@ -11,6 +11,8 @@ import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
 
+import io.requestmetrics.metrics.trace.RequestTrace;
+
 /**
  * The request meters, resolved once per combination of label values and held in tables indexed by those values, so
  * that the request path only indexes arrays, counts the request in and out of its {@link InFlightRequests} with one
@@ -76,6 +78,8 @@ final class RequestMeters {
     private final FirstByteTimes firstByte;
     private final Counter routeOverflow;
     private volatile Counter apiOverflow;
+    // Whether the duration timer may carry exemplars: false until its collector keeps them to its buckets.
+    private volatile boolean durationExemplars;
 
     RequestMeters(MeterRegistry registry, RequestMetricsConfig config, LabelSet labels, ApiNames apis) {
         this.registry = registry;
@@ -123,17 +127,29 @@ final class RequestMeters {
      * @param durationNanos  time from the filter's entry until the response was fully written
      * @param firstByteNanos time from the filter's entry until the headers were handed over; negative if they were not
      *                       (no observation)
+     * @param trace          the request's trace: both observations' exemplar, if it carries one
      */
     void ended(int inFlightSlot, long startNanos, int api, int method, int route, int status, long durationNanos,
-               long firstByteNanos) {
+               long firstByteNanos, RequestTrace trace) {
         try {
-            timer(api, method, route, status).record(durationNanos, TimeUnit.NANOSECONDS);
+            Timer timer = timer(api, method, route, status);
+            if (durationExemplars) {
+                trace.record(timer, durationNanos);
+            } else {
+                timer.record(durationNanos, TimeUnit.NANOSECONDS);
+            }
             if (firstByteNanos >= 0 && firstByte != null) {
-                firstByte.record(api, method, status, firstByteNanos);
+                firstByte.record(api, method, status, firstByteNanos, trace);
             }
         } finally {
             inFlight.ended(inFlightSlot, startNanos);
         }
+    }
+
+    /** As {@link #ended(int, long, int, int, int, int, long, long, RequestTrace)}, without a trace. */
+    void ended(int inFlightSlot, long startNanos, int api, int method, int route, int status, long durationNanos,
+               long firstByteNanos) {
+        ended(inFlightSlot, startNanos, api, method, route, status, durationNanos, firstByteNanos, RequestTrace.NONE);
     }
 
     /** Counts a request whose route was recorded as {@code other}. */
@@ -170,6 +186,9 @@ final class RequestMeters {
                                                    .percentiles(new double[0])
                                                    .buckets(buckets)
                                                    .tags(tags));
+        if (!durationExemplars) {
+            durationExemplars = CountExemplars.keepToBuckets(registry, config.meterName(DURATION));
+        }
         registry.getOrCreate(FunctionalCounter.builder(config.meterName(REQUESTS), timer, Timer::count)
                                      .description("Requests that ended, by api and final HTTP status "
                                                           + "(499: the client disconnected first)")

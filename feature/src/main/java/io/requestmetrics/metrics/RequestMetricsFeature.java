@@ -16,6 +16,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.spi.ServerFeature;
 
 import io.requestmetrics.config.ConfigValues;
+import io.requestmetrics.metrics.trace.Tracing;
 
 /**
  * Request metrics as a Helidon server feature: with this jar on the classpath, the section
@@ -52,16 +53,20 @@ public final class RequestMetricsFeature implements ServerFeature {
     public static final String TYPE = "request-metrics";
     /** Default of the {@code weight} setting, the weight of the filter among the routing's filters. */
     public static final double FILTER_WEIGHT = RequestMetricsConfig.DEFAULT_WEIGHT;
+    /** Default of {@code exemplars.enabled}. */
+    static final boolean DEFAULT_EXEMPLARS = true;
     private static final String OBSERVE_SOCKETS_KEY = "server.features.observe.sockets";
 
     private final String name;
     private final RequestMetricsConfig config;
     private final List<String> observeSockets;
     private final Optional<MeterRegistry> registry;
+    private final boolean exemplars;
 
     private RequestMetricsFeature(Builder builder) {
         this.name = builder.name;
         this.config = RequestMetricsConfig.create(builder.config);
+        this.exemplars = ConfigValues.bool(builder.config.get("exemplars.enabled"), DEFAULT_EXEMPLARS);
         this.observeSockets = ConfigValues.strings(builder.config.root().get(OBSERVE_SOCKETS_KEY), List.of(),
                                                    "a socket name, e.g. admin");
         this.registry = builder.registry;
@@ -99,7 +104,8 @@ public final class RequestMetricsFeature implements ServerFeature {
         List<HttpRouting.Builder> routings = sockets.stream()
                 .map(socket -> featureContext.socket(socket).httpRouting())
                 .toList();
-        routings.forEach(routing -> routing.addFeature(new FilterFeature(config, registry)));
+        Tracing tracing = Tracing.fromEnvironment(exemplars);
+        routings.forEach(routing -> routing.addFeature(new FilterFeature(config, registry, tracing)));
     }
 
     /**
@@ -196,15 +202,17 @@ public final class RequestMetricsFeature implements ServerFeature {
     private static final class FilterFeature implements HttpFeature, Weighted {
         private final RequestMetricsConfig config;
         private final Optional<MeterRegistry> registry;
+        private final Tracing tracing;
 
-        FilterFeature(RequestMetricsConfig config, Optional<MeterRegistry> registry) {
+        FilterFeature(RequestMetricsConfig config, Optional<MeterRegistry> registry, Tracing tracing) {
             this.config = Objects.requireNonNull(config);
             this.registry = registry;
+            this.tracing = Objects.requireNonNull(tracing);
         }
 
         @Override
         public void setup(HttpRouting.Builder routing) {
-            routing.addFilter(new RequestMetricsFilter(config, registry.orElseGet(Metrics::globalRegistry)));
+            routing.addFilter(new RequestMetricsFilter(config, registry.orElseGet(Metrics::globalRegistry), tracing));
         }
 
         @Override

@@ -11,6 +11,9 @@ import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 
+import io.requestmetrics.metrics.trace.RequestTrace;
+import io.requestmetrics.metrics.trace.Tracing;
+
 /**
  * Routing filter that measures every request of the socket it is installed on, through Helidon metrics.
  * <p>
@@ -56,6 +59,12 @@ import io.helidon.webserver.http.RoutingResponse;
  * The in-flight count of each (api, method) is kept by start time ({@link InFlightRequests}), so that a scrape also
  * reads how many requests of each api have been in flight longer than {@code long-running-threshold}.
  *
+ * <h2>Traces</h2>
+ * At entry, {@link Tracing#start} finds the request's trace: a SERVER span when OpenTelemetry tracing is on, else the
+ * sampled W3C {@code traceparent} the client sent. The duration and time to first byte of a request with a sampled
+ * trace carry it as an exemplar, and its span ends with the status, route and error decided here for the metrics.
+ * Trace ids never reach a label.
+ *
  * <h2>Exclusions</h2>
  * Paths under a configured excluded prefix, matched on a segment boundary, go straight to {@code proceed()}: they
  * are not counted and cost one prefix scan.
@@ -63,7 +72,8 @@ import io.helidon.webserver.http.RoutingResponse;
  * <h2>Cost</h2>
  * Meters are resolved once per combination of label values and kept in arrays; the request path takes no lock,
  * starts no task and allocates nothing but, with the time to first byte on, one 24-byte listener. With {@code route}
- * on, it looks the matched template up in a hash map.
+ * on, it looks the matched template up in a hash map. Without a span, a request without a sampled {@code traceparent}
+ * costs one header lookup; one with it, its two ids and an exemplar per histogram.
  */
 public final class RequestMetricsFilter implements Filter {
 
@@ -76,14 +86,21 @@ public final class RequestMetricsFilter implements Filter {
     private final LabelSet labels;
     private final RequestMeters meters;
     private final boolean timeToFirstByte;
+    private final Tracing tracing;
 
+    /** A filter with exemplars from incoming {@code traceparent}s and no spans. */
     RequestMetricsFilter(RequestMetricsConfig config, MeterRegistry registry) {
+        this(config, registry, Tracing.withoutSpans(true));
+    }
+
+    RequestMetricsFilter(RequestMetricsConfig config, MeterRegistry registry, Tracing tracing) {
         this.excludedPaths = new ExcludedPaths(config.excludedPaths());
         this.apis = new ApiNames(config.apis(), config.versionPrefixes());
         this.routes = new RouteTable(config.maxRoutes(), apis);
         this.labels = new LabelSet(config.labels(), apis, routes);
         this.meters = new RequestMeters(registry, config, labels, apis);
         this.timeToFirstByte = meters.timeToFirstByte();
+        this.tracing = tracing;
     }
 
     @Override
@@ -102,27 +119,36 @@ public final class RequestMetricsFilter implements Filter {
             firstByte = new FirstByte();
             res.beforeSend(firstByte);
         }
+        RequestTrace trace = tracing.start(req);
         long start = System.nanoTime();
         int inFlightSlot = meters.started(api, method, start);
         int status = 500;
+        Throwable thrown = null;
         try {
             chain.proceed();
             status = res.status().code();
         } catch (RuntimeException | Error e) {
             status = statusOf(e);
+            thrown = e;
             throw e;
         } finally {
             long duration = System.nanoTime() - start;
             long firstByteNanos = firstByte == null ? -1 : firstByte.since(start);
             int route = RouteTable.UNKNOWN_INDEX;
-            RouteTable.Entry matched = labels.route() || api == ApiResolver.UNKNOWN_INDEX ? matchedRoute(req) : null;
+            boolean routeLabel = labels.route() || api == ApiResolver.UNKNOWN_INDEX;
+            String template = routeLabel || trace.wantsRoute() ? req.matchingPattern().orElse(null) : null;
+            RouteTable.Entry matched = routeLabel && template != null ? matchedRoute(template) : null;
             if (matched != null) {
                 route = matched.route();
                 if (api == ApiResolver.UNKNOWN_INDEX) {
                     api = learnedApi(matched);
                 }
             }
-            meters.ended(inFlightSlot, start, api, method, route, status, duration, firstByteNanos);
+            try {
+                meters.ended(inFlightSlot, start, api, method, route, status, duration, firstByteNanos, trace);
+            } finally {
+                trace.ended(status, template == null ? null : RouteTable.label(template), thrown);
+            }
         }
     }
 
@@ -153,12 +179,8 @@ public final class RequestMetricsFilter implements Filter {
         }
     }
 
-    /** The route table's entry of the template the request matched, or null if it matched none. */
-    private RouteTable.Entry matchedRoute(RoutingRequest req) {
-        String template = req.matchingPattern().orElse(null);
-        if (template == null) {
-            return null;
-        }
+    /** The route table's entry of the template the request matched. */
+    private RouteTable.Entry matchedRoute(String template) {
         RouteTable.Entry entry = routes.entry(template);
         if (entry.route() == RouteTable.OTHER_INDEX && labels.route()) {
             meters.routeOverflowed();

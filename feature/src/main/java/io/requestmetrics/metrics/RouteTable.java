@@ -72,8 +72,7 @@ final class RouteTable {
         if (entries.size() >= maxRoutes) {
             return overflow;
         }
-        String label = template.length() > 1 && template.endsWith("/") ? template.substring(0, template.length() - 1)
-                : template;
+        String label = label(template);
         int route = labels.indexOf(label);
         if (route < 0) {
             route = labels.size();
@@ -83,5 +82,13 @@ final class RouteTable {
         entry = new Entry(route, apis.learn(template));
         entries.put(template, entry);
         return entry;
+    }
+
+    /**
+     * The {@code route} label of a template, also the server span's {@code http.route}: the template without a
+     * trailing {@code /} (Helidon's template of a route registered as {@code "/"} under a service path ends with one).
+     */
+    static String label(String template) {
+        return template.length() > 1 && template.endsWith("/") ? template.substring(0, template.length() - 1) : template;
     }
 }

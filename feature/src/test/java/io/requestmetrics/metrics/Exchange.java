@@ -5,9 +5,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpPrologue;
 import io.helidon.http.Method;
+import io.helidon.http.ServerRequestHeaders;
 import io.helidon.http.Status;
+import io.helidon.http.WritableHeaders;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 
@@ -21,6 +25,7 @@ final class Exchange {
     private final String path;
     private String matchingPattern;
     private Status status = Status.OK_200;
+    private final WritableHeaders<?> headers = WritableHeaders.create();
     final List<Runnable> beforeSend = new ArrayList<>();
 
     Exchange(Method method, String path) {
@@ -31,6 +36,12 @@ final class Exchange {
     /** The route Helidon matched (none unless set). */
     Exchange matched(String template) {
         this.matchingPattern = template;
+        return this;
+    }
+
+    /** Adds a request header. */
+    Exchange header(String name, String value) {
+        headers.add(HeaderValues.create(HeaderNames.create(name), value));
         return this;
     }
 
@@ -51,6 +62,8 @@ final class Exchange {
                 (proxy, called, args) -> switch (called.getName()) {
                     case "prologue" -> prologue;
                     case "matchingPattern" -> Optional.ofNullable(matchingPattern);
+                    case "headers" -> ServerRequestHeaders.create(headers);
+                    case "isSecure" -> false;
                     default -> throw new UnsupportedOperationException("request." + called.getName());
                 });
     }

@@ -13,6 +13,8 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
+import io.requestmetrics.metrics.trace.RequestTrace;
+import io.requestmetrics.metrics.trace.Tracing;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -48,6 +50,41 @@ class PrometheusHistogramTest {
                 "phtest_cumulative_seconds_count{api=models,status=200}", 5.0,
                 "phtest_cumulative_seconds_sum{api=models,status=200}", 3.502000001))));
         assertThat(histogram.collect().getFirst().type, is(Collector.Type.HISTOGRAM));
+    }
+
+    @Test
+    void aSampledObservationIsTheLatestExemplarOfItsOwnBucketOnly() {
+        PrometheusHistogram histogram = PrometheusHistogram.publish(Metrics.globalRegistry(), "phtest_exemplar_seconds",
+                                                                    "help", BOUNDS, List.of("api", "status")).orElseThrow();
+        PrometheusHistogram.Series series = histogram.series(List.of("models", "200"));
+        histogram.attach(series);
+        RequestTrace first = sampled("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
+        RequestTrace latest = sampled("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331");
+
+        series.record(Duration.ofMillis(2).toNanos(), first);
+        series.record(Duration.ofMillis(3).toNanos(), RequestTrace.NONE);
+        series.record(Duration.ofMillis(500).toNanos(), first);
+        series.record(Duration.ofMillis(5).toNanos(), latest);
+
+        Map<String, String> exemplars = new TreeMap<>();
+        for (Collector.MetricFamilySamples.Sample sample : histogram.collect().getFirst().samples) {
+            if (sample.exemplar != null) {
+                exemplars.put(sample.name + sample.labelValues, sample.exemplar.getValue() + " "
+                        + sample.exemplar.getLabelName(0) + "=" + sample.exemplar.getLabelValue(0) + " "
+                        + sample.exemplar.getLabelName(1) + "=" + sample.exemplar.getLabelValue(1));
+            }
+        }
+        assertThat(exemplars, is(Map.of(
+                "phtest_exemplar_seconds_bucket[models, 200, 0.01]",
+                "0.005 span_id=b7ad6b7169203331 trace_id=0af7651916cd43dd8448eb211c80319c",
+                "phtest_exemplar_seconds_bucket[models, 200, 1.0]",
+                "0.5 span_id=00f067aa0ba902b7 trace_id=4bf92f3577b34da6a3ce929d0e0e4736")));
+    }
+
+    private static RequestTrace sampled(String traceId, String spanId) {
+        Exchange exchange = new Exchange(io.helidon.http.Method.GET, "/v1/models")
+                .header("traceparent", "00-" + traceId + "-" + spanId + "-01");
+        return Tracing.withoutSpans(true).start(exchange.request());
     }
 
     @Test
