@@ -4,7 +4,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
-import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 
 /**
@@ -17,8 +17,8 @@ import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
  * connects anywhere. When it is on, only spans are exported: metrics and logs exporters default to {@code none} and the
  * service name to {@code request-metrics}; an operator's own {@code OTEL_*} settings override those defaults. The SDK
  * exports through its batch span processor ({@code OTEL_BSP_*}): a bounded queue (2048 spans by default) that drops
- * spans when full, exported from its own thread, so a collector that is down or slow never blocks a request. The SDK
- * registers a shutdown hook that flushes what is queued.
+ * spans when full, exported from its own thread, so a collector that is down or slow never blocks a request. The SDK's
+ * own shutdown hook is off: {@link SpanFlush} shuts it down after the server has stopped.
  */
 final class OpenTelemetryFromEnvironment {
 
@@ -42,7 +42,7 @@ final class OpenTelemetryFromEnvironment {
      * @throws IllegalArgumentException if the OpenTelemetry settings are invalid, with the SDK's message
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    static Optional<OpenTelemetry> create() {
+    static Optional<OpenTelemetrySdk> create() {
         if (exporter((Map) System.getProperties(), System.getenv()).isEmpty()) {
             return Optional.empty();
         }
@@ -51,6 +51,7 @@ final class OpenTelemetryFromEnvironment {
                                        .addPropertiesSupplier(() -> Map.of("otel.metrics.exporter", "none",
                                                                            "otel.logs.exporter", "none",
                                                                            "otel.service.name", "request-metrics"))
+                                       .disableShutdownHook()
                                        .build()
                                        .getOpenTelemetrySdk());
         } catch (RuntimeException e) {

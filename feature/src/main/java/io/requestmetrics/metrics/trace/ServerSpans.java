@@ -3,6 +3,7 @@ package io.requestmetrics.metrics.trace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.LongAdder;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpPrologue;
@@ -48,11 +49,18 @@ final class ServerSpans {
     private final Tracer tracer;
     private final TextMapPropagator propagator;
     private final boolean exemplars;
+    private final LongAdder openSpans;
 
-    ServerSpans(OpenTelemetry openTelemetry, boolean exemplars) {
+    /**
+     * @param openTelemetry where the spans go
+     * @param exemplars     whether a sampled span's ids become the request's exemplar
+     * @param openSpans     counts the spans started and not yet ended, for {@link SpanFlush}
+     */
+    ServerSpans(OpenTelemetry openTelemetry, boolean exemplars, LongAdder openSpans) {
         this.tracer = openTelemetry.getTracer("io.requestmetrics");
         this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
         this.exemplars = exemplars;
+        this.openSpans = openSpans;
     }
 
     RequestTrace start(RoutingRequest req) {
@@ -71,7 +79,8 @@ final class ServerSpans {
             builder.setAttribute(METHOD_ORIGINAL, method);
         }
         Span span = builder.startSpan();
-        return new SpanTrace(span, spanMethod, exemplars && span.getSpanContext().isSampled());
+        openSpans.increment();
+        return new SpanTrace(span, spanMethod, exemplars && span.getSpanContext().isSampled(), openSpans);
     }
 
     /** A request's server span. */
@@ -79,11 +88,13 @@ final class ServerSpans {
         private final Span span;
         private final String spanMethod;
         private final boolean exemplar;
+        private final LongAdder openSpans;
 
-        private SpanTrace(Span span, String spanMethod, boolean exemplar) {
+        private SpanTrace(Span span, String spanMethod, boolean exemplar, LongAdder openSpans) {
             this.span = span;
             this.spanMethod = spanMethod;
             this.exemplar = exemplar;
+            this.openSpans = openSpans;
         }
 
         @Override
@@ -122,6 +133,7 @@ final class ServerSpans {
                 span.setStatus(StatusCode.ERROR);
             }
             span.end();
+            openSpans.decrement();
         }
 
         SpanContext spanContext() {

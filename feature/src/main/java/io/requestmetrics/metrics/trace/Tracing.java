@@ -1,10 +1,12 @@
 package io.requestmetrics.metrics.trace;
 
 import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
 
 import io.helidon.webserver.http.RoutingRequest;
 
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 
 /**
  * What the request-metrics filter does about traces, decided once: exemplars on or off, server spans on or off.
@@ -19,8 +21,9 @@ import io.opentelemetry.api.OpenTelemetry;
 public final class Tracing {
 
     private static final Object LOCK = new Object();
-    // The process's one SDK, made by the first filter that asks: every socket's filter shares it.
-    private static Optional<OpenTelemetry> fromEnvironment;
+    // The process's one SDK, made by the first filter that asks: every socket's filter shares it, and its open spans.
+    private static Optional<OpenTelemetrySdk> fromEnvironment;
+    private static final LongAdder OPEN_SPANS = new LongAdder();
 
     private final boolean exemplars;
     private final ServerSpans spans;
@@ -36,14 +39,16 @@ public final class Tracing {
      * @throws IllegalArgumentException if the OpenTelemetry settings are invalid
      */
     public static Tracing fromEnvironment(boolean exemplars) {
-        Optional<OpenTelemetry> openTelemetry;
+        Optional<OpenTelemetrySdk> sdk;
         synchronized (LOCK) {
             if (fromEnvironment == null) {
                 fromEnvironment = OpenTelemetryFromEnvironment.create();
+                fromEnvironment.ifPresent(it -> SpanFlush.install(it, OPEN_SPANS));
             }
-            openTelemetry = fromEnvironment;
+            sdk = fromEnvironment;
         }
-        return openTelemetry.map(it -> withSpans(it, exemplars)).orElseGet(() -> withoutSpans(exemplars));
+        return sdk.map(it -> new Tracing(exemplars, new ServerSpans(it, exemplars, OPEN_SPANS)))
+                .orElseGet(() -> withoutSpans(exemplars));
     }
 
     /**
@@ -60,7 +65,7 @@ public final class Tracing {
      * @return a span per request
      */
     public static Tracing withSpans(OpenTelemetry openTelemetry, boolean exemplars) {
-        return new Tracing(exemplars, new ServerSpans(openTelemetry, exemplars));
+        return new Tracing(exemplars, new ServerSpans(openTelemetry, exemplars, new LongAdder()));
     }
 
     /**
