@@ -1,6 +1,6 @@
 """Drives .ci/trace-proof.sh: requests with known trace contexts, then what Prometheus and Zipkin hold.
 
-    proof.py API_PORT ADMIN_PORT PROM_PORT ZIPKIN_PORT ZIPKIN_PID_FILE
+    proof.py API_PORT ADMIN_PORT PROM_PORT ZIPKIN_PORT ZIPKIN_PID_FILE CUT_API_PORT CUT_PID
 
 Exit 0 when every check passed; each failure is printed as "FAIL: ..." and makes the exit status 1.
 """
@@ -9,6 +9,7 @@ import os
 import random
 import re
 import signal
+import socket
 import sys
 import time
 import urllib.error
@@ -17,6 +18,7 @@ import urllib.request
 
 API, ADMIN, PROM, ZIPKIN = (int(port) for port in sys.argv[1:5])
 ZIPKIN_PID_FILE = sys.argv[5]
+CUT_API, CUT_PID = int(sys.argv[6]), int(sys.argv[7])
 FAILURES = []
 DURATION = "llama_stack_request_duration_seconds_bucket"
 
@@ -68,6 +70,27 @@ def settled_delta(before, expected):
         if seen == expected or time.time() > deadline:
             return seen
         time.sleep(0.1)
+
+
+def exited(pid):
+    """Whether the process has exited (a zombie until the shell reaps it counts as exited)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def trace_spans(trace_id, seconds):
+    """Zipkin's spans of a trace, waiting up to seconds for it to appear."""
+    deadline = time.time() + seconds
+    while True:
+        try:
+            return get_json(f"http://127.0.0.1:{ZIPKIN}/api/v2/trace/{trace_id}")
+        except urllib.error.HTTPError:
+            if time.time() > deadline:
+                return []
+            time.sleep(0.5)
 
 
 def traceparent(sampled):
@@ -132,14 +155,7 @@ for labels, exemplar in exemplars:
 # Zipkin: the service's SERVER span of one exemplar's trace, child of the client's span.
 labels, exemplar = next((labels, exemplar) for labels, exemplar in exemplars if labels["status"] == "404")
 client_span, api, status = sent[exemplar["trace_id"]]
-spans = []
-deadline = time.time() + 20
-while time.time() < deadline and not spans:
-    try:
-        spans = get_json(f"http://127.0.0.1:{ZIPKIN}/api/v2/trace/{exemplar['trace_id']}")
-    except urllib.error.HTTPError:
-        time.sleep(0.5)
-server = [span for span in spans if span.get("kind") == "SERVER"]
+server = [span for span in trace_spans(exemplar["trace_id"], 20) if span.get("kind") == "SERVER"]
 check(len(server) == 1, f"Zipkin holds one SERVER span for trace {exemplar['trace_id']}")
 if server:
     span = server[0]
@@ -151,6 +167,66 @@ if server:
           f"route and status tags: {tags}")
     check(span.get("localEndpoint", {}).get("serviceName") == "request-metrics",
           f"service name: {span.get('localEndpoint')}")
+
+# A 500: the second instance (server.shutdown-grace-period PT1S) gets SIGTERM while a sampled NDJSON stream is not
+# read past its first bytes; the graceful stop cuts it at the end of the grace period and records it as 500. Prometheus
+# (scraping that instance every 100 ms) must get its exemplar before the admin socket closes, and its span must reach
+# Zipkin before the JVM exits: what Zipkin holds once the process is gone, the process sent.
+status, _ = call("POST", "/v1/datasets", {"dataset_id": "slow", "purpose": "eval/question-answer"}, port=CUT_API)
+check(status == 201, f"cut instance: dataset for the slow stream registered ({status})")
+for _ in range(20):  # about 8 MB, twice what the server's socket buffer takes (net.core.wmem_max, 4 MiB here)
+    call("POST", "/v1/datasets/slow/rows", rows, port=CUT_API)
+cut_trace, cut_client_span, header = traceparent(True)
+stream = socket.socket()
+stream.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)  # fixed, small: no autotuning takes the whole stream in
+stream.settimeout(10)
+stream.connect(("127.0.0.1", CUT_API))
+stream.sendall(f"GET /v1/datasets/slow/rows HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/x-ndjson\r\n"
+               f"traceparent: {header}\r\n\r\n".encode())
+head = stream.recv(4096)
+check(head.startswith(b"HTTP/1.1 200"), f"cut instance: the slow stream started: {head[:15]!r}")
+time.sleep(0.3)  # the stream fills the socket buffers and blocks on its next write
+sigterm = time.time()
+os.kill(CUT_PID, signal.SIGTERM)
+while not exited(CUT_PID) and time.time() - sigterm < 10:  # the stream stays blocked until the cut
+    time.sleep(0.05)
+took = time.time() - sigterm
+received = len(head)
+try:
+    while chunk := stream.recv(65536):  # what the kernel still holds, then the end of the cut connection
+        received += len(chunk)
+except (ConnectionResetError, socket.timeout):
+    pass
+stream.close()
+check(exited(CUT_PID) and took < 2.5, f"cut instance: exited {took:.2f} s after SIGTERM, the stream cut "
+      f"after {received} bytes")
+deadline = time.time() + 3
+while True:
+    now = time.time()
+    query = urllib.parse.urlencode({"query": DURATION + '{status="500"}', "start": now - 300, "end": now + 60})
+    result = get_json(f"http://127.0.0.1:{PROM}/api/v1/query_exemplars?{query}")["data"]
+    cut_exemplars = [(series["seriesLabels"], exemplar["labels"])
+                     for series in result for exemplar in series["exemplars"]]
+    if cut_exemplars or now > deadline:
+        break
+    time.sleep(0.2)
+check([(labels["api"], labels["status"], exemplar["trace_id"]) for labels, exemplar in cut_exemplars]
+      == [("datasets", "500", cut_trace)],
+      f"Prometheus holds the cut stream's exemplar, trace_id {cut_trace}, on datasets/500: "
+      f"{[(labels['api'], labels['status'], exemplar['trace_id']) for labels, exemplar in cut_exemplars]}")
+server = [span for span in trace_spans(cut_trace, 10) if span.get("kind") == "SERVER"]
+check(len(server) == 1, f"Zipkin holds one SERVER span for the cut stream's trace {cut_trace}")
+if server:
+    span = server[0]
+    tags = span.get("tags", {})
+    check(span.get("parentId") == cut_client_span, f"its parent is the client's span {cut_client_span}: "
+          f"{span.get('parentId')}")
+    if cut_exemplars:
+        check(span.get("id") == cut_exemplars[0][1]["span_id"], "its id is the exemplar's span_id")
+    check(tags.get("http.route") == "/v1/datasets/{dataset_id}/rows"
+          and tags.get("http.response.status_code") == "500", f"route and status tags: {tags}")
+    check(tags.get("otel.status_code") == "ERROR" and "error" in tags,
+          f"error status: otel.status_code={tags.get('otel.status_code')}, error={tags.get('error')!r}")
 
 # Zipkin stopped: requests still succeed and the counts stay exact.
 with open(ZIPKIN_PID_FILE) as f:
