@@ -17,7 +17,7 @@
 #
 #   bash .ci/trace-proof.sh     # as root: installs prometheus, python3, curl (apt) if missing; builds the jar if stale
 #
-# Everything binds to 127.0.0.1 on free ports; every process is stopped by PID at exit. About 60 s.
+# Everything binds to 127.0.0.1 on free ports; every process is stopped by PID at exit. 20 to 40 s.
 # Last line: "trace-proof: passed" or "trace-proof: FAILED".
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -198,7 +198,8 @@ try:
 except (ConnectionResetError, socket.timeout):
     pass
 stream.close()
-check(exited(CUT_PID) and took < 2.5, f"cut instance: exited {took:.2f} s after SIGTERM, the stream cut "
+check(exited(CUT_PID) and took < 2.5, f"cut instance: exited {took:.2f} s after SIGTERM (grace 1 s + the last export), "
+      f"the stream cut "
       f"after {received} bytes")
 deadline = time.time() + 3
 while True:
