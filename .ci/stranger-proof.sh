@@ -55,6 +55,7 @@ for dep in root.findall("m:dependencies/m:dependency", ns):
 PY
 )
 expected_deps="io.helidon.webserver:helidon-webserver:compile
+io.helidon:helidon:compile
 io.helidon.config:helidon-config:compile
 io.helidon.metrics:helidon-metrics-api:compile
 io.micrometer:micrometer-core:compile
