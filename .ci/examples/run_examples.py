@@ -4,7 +4,8 @@
 Convention (README, "Development"): a ```console block is an example. A line starting with "$ " is a command (a
 line ending in "\\" continues on the next), the lines up to the next command are its output. In the output, a line
 "..." stands for any number of lines (the example is trimmed there). Volatile parts are normalised on both sides
-before comparing: a histogram's _sum and _max, the count of a finite bucket, timestamps, UUIDs. The ports 8080 and 8081 in
+before comparing: a histogram's _sum and _max, the count of a finite bucket, timestamps, UUIDs; a scrape's metric
+families are compared in name order, as the registry writes them in no stable one. The ports 8080 and 8081 in
 commands are the service's, which runs on free ports here. A block the CI cannot run is preceded by
 "<!-- example: skip <reason> -->" and listed as skipped with its reason.
 
@@ -73,10 +74,23 @@ def normalise(line):
     return line.rstrip()
 
 
+def by_family(lines):
+    """Prometheus text output with its metric families (each from its '# HELP' line) sorted by name: the registry
+    does not write them in a stable order. Other output is returned as it is."""
+    if not lines or not lines[0].startswith("# HELP "):
+        return lines
+    families = []
+    for line in lines:
+        if line.startswith("# HELP ") or not families:
+            families.append([])
+        families[-1].append(line)
+    return [line for family in sorted(families, key=lambda family: family[0]) for line in family]
+
+
 def matches(expected, actual):
     """Whether actual matches expected, where a '...' line of expected stands for any number of lines."""
-    expected = [normalise(l) for l in expected]
-    actual = [normalise(l) for l in actual]
+    expected = by_family([normalise(l) for l in expected])
+    actual = by_family([normalise(l) for l in actual])
     while expected and expected[-1] == "":
         expected.pop()
     while actual and actual[-1] == "":
