@@ -102,6 +102,7 @@ class ExemplarsTest {
     @Test
     void theTextFormatCarriesNoExemplar() {
         assertThat(Http.get(api, "/v1/faults/throw", "traceparent", SAMPLED).statusCode(), is(500));
+        Scrape.settled(admin); // the request is recorded after its response is written, so the client can be first
 
         String text = Http.get(admin, "/observe/metrics", "Accept", "text/plain; version=0.0.4").body();
         assertThat(text.contains("extest_request_duration_seconds_bucket{api=\"faults\""), is(true));
