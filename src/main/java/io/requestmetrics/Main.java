@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.stream.Stream;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigException;
@@ -31,7 +33,9 @@ import io.requestmetrics.api.ModelsService;
 import io.requestmetrics.api.StartupModels;
 import io.requestmetrics.api.VersionService;
 import io.requestmetrics.config.ConfigValues;
+import io.requestmetrics.config.EnvironmentSettings;
 import io.requestmetrics.config.ServerConfigCheck;
+import io.requestmetrics.config.Setting;
 import io.requestmetrics.edge.Http1Edge;
 import io.requestmetrics.edge.HttpDate;
 import io.requestmetrics.lifecycle.GracefulShutdown;
@@ -52,6 +56,20 @@ public final class Main {
     private static final String OLD_REQUEST_METRICS_KEY = "request-metrics";
     /** The socket of Helidon's observe endpoints (metrics, health), never measured. */
     private static final String ADMIN_SOCKET = "admin";
+    /** Most rows one dataset may hold. */
+    private static final String MAX_ROWS_KEY = "datasets.max-rows";
+    /**
+     * Every setting README "Configuration" documents, whose environment variables are read as an operator writes them
+     * ({@link EnvironmentSettings}).
+     */
+    public static final List<Setting> SETTINGS = Stream.of(
+            ServerConfigCheck.SETTINGS.stream(),
+            RequestMetricsConfig.SETTINGS.stream().map(setting -> setting.under(RequestMetricsConfig.CONFIG_KEY)),
+            Stream.of(Setting.value(GracefulShutdown.FINAL_SCRAPE_WINDOW_KEY),
+                      Setting.value("edge." + Http1Edge.BODY_READ_TIMEOUT_KEY),
+                      Setting.value(MAX_ROWS_KEY)))
+            .flatMap(settings -> settings)
+            .toList();
 
     private Main() {
     }
@@ -121,13 +139,23 @@ public final class Main {
 
     /**
      * The configuration, highest priority first: system properties ({@code -Dserver.port=9090}), environment
-     * variables ({@code SERVER_PORT=9090}), the file named by {@code $APP_CONFIG} (which must exist if set), else
-     * {@code ./app.yaml} if present, then the {@code app.yaml} packaged in the jar.
+     * variables ({@code SERVER_PORT=9090}, read by {@link EnvironmentSettings}), the file named by {@code $APP_CONFIG}
+     * (which must exist if set), else {@code ./app.yaml} if present, then the {@code app.yaml} packaged in the jar.
      *
      * @return configuration
      */
     public static Config config() {
-        return config(System.getenv(CONFIG_FILE_ENV));
+        return configFrom(System.getenv());
+    }
+
+    /**
+     * The configuration as {@link #config()} builds it, from the environment variables given.
+     *
+     * @param environment environment variables, {@code APP_CONFIG} included
+     * @return configuration
+     */
+    public static Config configFrom(Map<String, String> environment) {
+        return config(environment.get(CONFIG_FILE_ENV), environment);
     }
 
     /**
@@ -137,7 +165,15 @@ public final class Main {
      * @return configuration
      */
     static Config config(String externalFile) {
-        var builder = Config.builder();
+        return config(externalFile, System.getenv());
+    }
+
+    private static Config config(String externalFile, Map<String, String> environment) {
+        var builder = Config.builder()
+                // Helidon's own reads SERVER_FEATURES_REQUEST_METRICS_PREFIX as a feature named `request`: see
+                // EnvironmentSettings, which keeps Helidon's mapping for every variable that is not a documented setting.
+                .disableEnvironmentVariablesSource();
+        EnvironmentSettings.sources(environment, SETTINGS).forEach(builder::addSource);
         if (externalFile != null && !externalFile.isBlank()) {
             if (!Files.isRegularFile(Path.of(externalFile)) || !Files.isReadable(Path.of(externalFile))) {
                 throw new IllegalStateException(CONFIG_FILE_ENV + " names " + externalFile + ", which is not a readable file");
@@ -209,7 +245,7 @@ public final class Main {
                 new VersionService(version()),
                 new ModelsService(models),
                 new DatasetsService(new DatasetStore(ConfigValues.wholeNumber(
-                        config.get("datasets.max-rows"), 100_000, 1, Integer.MAX_VALUE,
+                        config.get(MAX_ROWS_KEY), 100_000, 1, Integer.MAX_VALUE,
                         "a number of rows from 1 to 2147483647")))));
         services.addAll(extraApis);
         Apis apis = Apis.create(services);

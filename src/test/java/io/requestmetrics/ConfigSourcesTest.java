@@ -2,6 +2,8 @@ package io.requestmetrics;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 import io.helidon.config.Config;
 import io.helidon.webserver.WebServer;
@@ -42,6 +44,44 @@ class ConfigSourcesTest {
             assertThat(Main.config(external.toString()).get("datasets.max-rows").asInt().get(), is(7));
         } finally {
             System.clearProperty("datasets.max-rows");
+        }
+    }
+
+    @Test
+    void environmentVariablesSpelledAsAnOperatorWritesThemSetTheFeaturesKeys() {
+        Config config = Main.configFrom(Map.of("SERVER_FEATURES_REQUEST_METRICS_PREFIX", "my_app",
+                                               "SERVER_FEATURES_REQUEST_METRICS_BUCKETS_0", "0.5",
+                                               "SERVER_FEATURES_REQUEST_METRICS_BUCKETS_1", "2",
+                                               "EDGE_BODY_READ_TIMEOUT", "PT5S"));
+
+        assertThat(config.get("server.features.request-metrics.prefix").asString().get(), is("my_app"));
+        assertThat(config.get("server.features.request-metrics.buckets").asList(String.class).get(), is(List.of("0.5", "2")));
+        assertThat(config.get("edge.body-read-timeout").asString().get(), is("PT5S"));
+        // Helidon alone would add a feature named `request` here, and start-up would fail
+        assertThat(config.get("server.features").asNodeList().get().stream().map(Config::name).sorted().toList(),
+                   is(List.of("observe", "request-metrics")));
+    }
+
+    @Test
+    void helidonsOwnSpellingAndMappingOfOtherVariablesStillWork() {
+        Config config = Main.configFrom(Map.of("SERVER_FEATURES_REQUEST_dash_METRICS_PREFIX", "dashed",
+                                               "SERVER_CONNECTION_dash_OPTIONS_READ_dash_TIMEOUT", "PT9S",
+                                               "SERVER_PROTOCOLS_HTTP_1_1_MAX_dash_PREFIX_dash_LENGTH", "4096"));
+
+        assertThat(config.get("server.features.request-metrics.prefix").asString().get(), is("dashed"));
+        assertThat(config.get("server.connection-options.read-timeout").asString().get(), is("PT9S"));
+        assertThat(config.get("server.protocols.http.1.1.max-prefix-length").asString().get(), is("4096"));
+    }
+
+    @Test
+    void aSystemPropertyOverridesTheEnvironment() {
+        System.setProperty("server.features.request-metrics.prefix", "from_property");
+        try {
+            Config config = Main.configFrom(Map.of("SERVER_FEATURES_REQUEST_METRICS_PREFIX", "from_environment"));
+
+            assertThat(config.get("server.features.request-metrics.prefix").asString().get(), is("from_property"));
+        } finally {
+            System.clearProperty("server.features.request-metrics.prefix");
         }
     }
 

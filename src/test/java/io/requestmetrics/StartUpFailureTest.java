@@ -74,6 +74,29 @@ class StartUpFailureTest {
         assertThat(run.stackTraceOrUpLines(), is(empty()));
     }
 
+    @Test
+    void theFeatureSettingWithoutItsServerFeaturesPartExits2NamingTheRightVariable() throws Exception {
+        Run run = run(Map.of("REQUEST_METRICS_PREFIX", "my_app"), Map.of());
+
+        assertThat(run.stderr(), is(List.of("request-metrics cannot start: Environment variable REQUEST_METRICS_PREFIX is "
+                                                    + "not read: the setting server.features.request-metrics.prefix is "
+                                                    + "SERVER_FEATURES_REQUEST_METRICS_PREFIX")));
+        assertThat(run.exitCode(), is(2));
+        assertThat(run.stackTraceOrUpLines(), is(empty()));
+    }
+
+    @Test
+    void aMisspeltFeatureVariableExits2NamingTheNearestSetting() throws Exception {
+        Run run = run(Map.of("SERVER_FEATURES_REQUEST_METRICS_PREFX", "my_app"), Map.of());
+
+        assertThat(run.stderr(), is(List.of("request-metrics cannot start: Environment variable "
+                                                    + "SERVER_FEATURES_REQUEST_METRICS_PREFX is no setting of "
+                                                    + "server.features.request-metrics: did you mean "
+                                                    + "SERVER_FEATURES_REQUEST_METRICS_PREFIX? (README, \"Configuration\", "
+                                                    + "lists every setting)")));
+        assertThat(run.exitCode(), is(2));
+    }
+
     private static ServerSocket taken() throws IOException {
         return new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
     }

@@ -22,6 +22,26 @@ import io.helidon.config.Config;
  */
 public final class ServerConfigCheck {
 
+    /**
+     * The {@code server} settings this service documents (README, "Configuration"): those checked here, with the
+     * admin socket as {@code sockets.0}, as packaged in {@code app.yaml}.
+     */
+    public static final List<Setting> SETTINGS = List.of(
+            Setting.value("server.host"),
+            Setting.value("server.port"),
+            Setting.value("server.max-payload-size"),
+            Setting.value("server.shutdown-grace-period"),
+            Setting.value("server.error-handling.include-entity"),
+            Setting.value("server.sockets.0.name"),
+            Setting.value("server.sockets.0.host"),
+            Setting.value("server.sockets.0.port"),
+            Setting.value("server.features.observe.enabled"),
+            Setting.list("server.features.observe.sockets"),
+            Setting.value("server.features.observe.observers.metrics.enabled"),
+            Setting.value("server.features.observe.observers.metrics.key-performance-indicators.extended"),
+            Setting.value("server.features.observe.observers.health.enabled"),
+            Setting.value("server.features.observe.observers.health.details"));
+
     /** Name Helidon gives the socket configured directly under {@code server}. */
     public static final String DEFAULT_SOCKET = "@default";
 

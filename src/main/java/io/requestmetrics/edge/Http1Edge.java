@@ -36,7 +36,7 @@ public final class Http1Edge {
      */
     public static final double FILTER_WEIGHT = 1_000_000;
     /** Key, below {@code edge}, of the longest wait for a byte of a request body. */
-    static final String BODY_READ_TIMEOUT_KEY = "body-read-timeout";
+    public static final String BODY_READ_TIMEOUT_KEY = "body-read-timeout";
     /** The body read timeout when none is set: as long as nginx's {@code client_body_timeout} and Helidon's unused
      * {@code read-timeout} default. */
     static final Duration DEFAULT_BODY_READ_TIMEOUT = Duration.ofSeconds(30);

@@ -12,6 +12,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import io.requestmetrics.config.Setting;
+
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -43,12 +45,21 @@ class SettingsTableTest {
             Map.entry("apis", config -> list(config.apis())),
             Map.entry("time-to-first-byte.enabled", config -> String.valueOf(config.timeToFirstByte())),
             Map.entry("time-to-first-byte.buckets", config -> seconds(config.timeToFirstByteBuckets())),
-            Map.entry("long-running-threshold", config -> config.longRunningThreshold().toString()));
+            Map.entry("long-running-threshold", config -> config.longRunningThreshold().toString()),
+            // read by the feature's builder (it decides the Tracing), not by the record
+            Map.entry("exemplars.enabled", config -> String.valueOf(RequestMetricsFeature.DEFAULT_EXEMPLARS)));
 
     @Test
-    void everyComponentOfTheSettingsRecordIsASettingHere() {
-        // A new setting added to the record without a rendering here would escape the table check below.
-        assertThat(RequestMetricsConfig.class.getRecordComponents().length, is(DEFAULTS.size()));
+    void everyDeclaredSettingIsRenderedHere() {
+        // A new setting declared without a rendering here would escape the table check below.
+        assertThat(new TreeMap<>(DEFAULTS).keySet(),
+                   is(new java.util.TreeSet<>(RequestMetricsConfig.SETTINGS.stream().map(Setting::key).toList())));
+    }
+
+    @Test
+    void everyComponentOfTheSettingsRecordIsADeclaredSetting() {
+        // exemplars.enabled is the one setting outside the record
+        assertThat(RequestMetricsConfig.class.getRecordComponents().length, is(RequestMetricsConfig.SETTINGS.size() - 1));
     }
 
     @Test

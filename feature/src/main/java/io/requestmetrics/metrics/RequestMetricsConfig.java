@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import io.helidon.config.Config;
 
 import io.requestmetrics.config.ConfigValues;
+import io.requestmetrics.config.Setting;
 
 /**
  * Validated, immutable settings of the request-metrics feature, read once at start-up from the
@@ -51,6 +52,26 @@ public record RequestMetricsConfig(boolean enabled,
 
     /** Name of the configuration node this record is read from. */
     public static final String CONFIG_KEY = "server.features.request-metrics";
+    /**
+     * Every setting under {@value #CONFIG_KEY}, relative to it: the keys {@link #create(Config)} and the feature's
+     * builder read. A service maps environment variables from this list, and its tests check the documented table
+     * against it.
+     */
+    public static final List<Setting> SETTINGS = List.of(
+            Setting.value("enabled"),
+            Setting.value("prefix"),
+            Setting.list("version-prefixes"),
+            Setting.list("excluded-paths"),
+            Setting.list("buckets"),
+            Setting.list("sockets"),
+            Setting.value("weight"),
+            Setting.list("labels"),
+            Setting.value("max-routes"),
+            Setting.list("apis"),
+            Setting.value("time-to-first-byte.enabled"),
+            Setting.list("time-to-first-byte.buckets"),
+            Setting.value("long-running-threshold"),
+            Setting.value("exemplars.enabled"));
 
     static final boolean DEFAULT_ENABLED = true;
     // http_requests_total and http_request_duration_seconds, the names Prometheus' own examples and many exporters use.
