@@ -59,7 +59,7 @@ public final class Main {
     /** Most rows one dataset may hold. */
     private static final String MAX_ROWS_KEY = "datasets.max-rows";
     /**
-     * Every setting README "Configuration" documents, whose environment variables are read as an operator writes them
+     * Every setting docs/CONFIGURATION.md documents, whose environment variables are read as an operator writes them
      * ({@link EnvironmentSettings}).
      */
     public static final List<Setting> SETTINGS = Stream.of(

@@ -81,7 +81,7 @@ class DocumentedSettingsTest {
             Map.entry("edge.body-read-timeout", List.of("PT5S")),
             Map.entry("datasets.max-rows", List.of("10")));
 
-    /** Spellings README names as mistakes, with the line that stops start-up. */
+    /** Spellings docs/CONFIGURATION.md names as mistakes, with the line that stops start-up. */
     private static final Map<String, String> DOCUMENTED_MISTAKES = Map.of(
             "REQUEST_METRICS_PREFIX", "Environment variable REQUEST_METRICS_PREFIX is not read: the setting "
                     + "server.features.request-metrics.prefix is SERVER_FEATURES_REQUEST_METRICS_PREFIX");
@@ -106,7 +106,7 @@ class DocumentedSettingsTest {
     @Test
     void theConfigurationTableNamesEachSettingsVariableAsAnOperatorWritesIt() throws IOException {
         List<String> wrong = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of("README.md"))) {
+        for (String line : Files.readAllLines(Path.of("docs/CONFIGURATION.md"))) {
             Matcher row = TABLE_ROW.matcher(line);
             if (row.find() && row.group(2) != null) {
                 Setting setting = setting(row.group(1));
@@ -182,7 +182,7 @@ class DocumentedSettingsTest {
             Matcher item = Pattern.compile("(.+)\\.(\\d+)").matcher(name);
             Setting setting = item.matches() && isListSetting(item.group(1)) ? setting(item.group(1)) : setting(name);
             if (setting.list() && !item.matches()) {
-                // README documents this as the mistake it is: a list is set item by item
+                // docs/CONFIGURATION.md documents this as the mistake it is: a list is set item by item
                 IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> withProperty(
                         name, documentedValue, config -> Main.setUpServer(WebServer.builder(), config)));
                 assertThat(error.getMessage(), is("Invalid configuration " + name + ": got '" + documentedValue

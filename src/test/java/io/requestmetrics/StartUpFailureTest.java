@@ -92,8 +92,7 @@ class StartUpFailureTest {
         assertThat(run.stderr(), is(List.of("request-metrics cannot start: Environment variable "
                                                     + "SERVER_FEATURES_REQUEST_METRICS_PREFX is no setting of "
                                                     + "server.features.request-metrics: did you mean "
-                                                    + "SERVER_FEATURES_REQUEST_METRICS_PREFIX? (README, \"Configuration\", "
-                                                    + "lists every setting)")));
+                                                    + "SERVER_FEATURES_REQUEST_METRICS_PREFIX? (docs/CONFIGURATION.md lists every setting)")));
         assertThat(run.exitCode(), is(2));
     }
 

@@ -105,7 +105,7 @@ public final class EnvironmentSettings {
             if (name.startsWith(section.getKey())) {
                 throw new IllegalStateException("Environment variable " + name + " is no setting of " + section.getValue()
                                                         + closest(name, section.getKey())
-                                                        + " (README, \"Configuration\", lists every setting)");
+                                                        + " (docs/CONFIGURATION.md lists every setting)");
             }
         }
         String featurePrefix = Setting.environmentName(FEATURES_KEY);

@@ -9,7 +9,7 @@ import java.util.Set;
 import io.helidon.config.Config;
 
 /**
- * Checks the {@code server} settings this service documents (README, "Configuration") before Helidon reads them, so
+ * Checks the {@code server} settings this service documents (docs/CONFIGURATION.md) before Helidon reads them, so
  * that a wrong value stops start-up with one line naming the key, the value and what is expected, and never becomes
  * a default: Helidon would read {@code health.details: maybe} as {@code false}, turn {@code port: -1} into a random
  * port, and report {@code port: 99999} as {@code port out of range:99999} without the key.
@@ -23,7 +23,7 @@ import io.helidon.config.Config;
 public final class ServerConfigCheck {
 
     /**
-     * The {@code server} settings this service documents (README, "Configuration"): those checked here, with the
+     * The {@code server} settings this service documents (docs/CONFIGURATION.md): those checked here, with the
      * admin socket as {@code sockets.0}, as packaged in {@code app.yaml}.
      */
     public static final List<Setting> SETTINGS = List.of(

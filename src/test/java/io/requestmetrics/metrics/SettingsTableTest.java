@@ -20,18 +20,18 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
 /**
- * The README's configuration table and the feature's declared defaults ({@link RequestMetricsConfig#defaults()}) agree:
+ * The configuration table of docs/CONFIGURATION.md and the feature's declared defaults ({@link RequestMetricsConfig#defaults()}) agree:
  * one row per setting, each with the default the feature takes. Helidon's config-metadata codegen is not used (its
  * 4.5.0 artifacts are not served), so this test stands in for a generated table.
  */
 class SettingsTableTest {
 
-    private static final Path README = Path.of("README.md");
+    private static final Path TABLE = Path.of("docs/CONFIGURATION.md");
     private static final String KEY = RequestMetricsConfig.CONFIG_KEY + ".";
     // | `server.features.request-metrics.<key>` | `<default>` ...
     private static final Pattern ROW = Pattern.compile("^\\| `" + Pattern.quote(KEY) + "([a-z.-]+)` \\| `([^`]*)`");
 
-    /** How the README writes each setting's default. */
+    /** How the table writes each setting's default. */
     private static final Map<String, Function<RequestMetricsConfig, String>> DEFAULTS = Map.ofEntries(
             Map.entry("enabled", config -> String.valueOf(config.enabled())),
             Map.entry("prefix", RequestMetricsConfig::prefix),
@@ -65,10 +65,10 @@ class SettingsTableTest {
     @Test
     void everySettingHasOneRowWithTheDefaultTheFeatureTakes() throws IOException {
         Map<String, String> documented = new TreeMap<>();
-        for (String line : Files.readAllLines(README)) {
+        for (String line : Files.readAllLines(TABLE)) {
             Matcher row = ROW.matcher(line);
             if (row.find() && documented.put(row.group(1), row.group(2)) != null) {
-                throw new AssertionError("README lists " + KEY + row.group(1) + " twice");
+                throw new AssertionError("docs/CONFIGURATION.md lists " + KEY + row.group(1) + " twice");
             }
         }
         RequestMetricsConfig defaults = RequestMetricsConfig.defaults();
