@@ -4,7 +4,7 @@
 #
 # On JDK 25+ it uses an AOT cache (target/aot/): the first run after a build records one (-XX:AOTCacheOutput; the JVM
 # writes it when the service stops, which takes a few more seconds), and later runs start with it (-XX:AOTCache)
-# for as long as the jar, its libs and the JDK are unchanged. RUN_AOT=off runs without it. See README "Quick start".
+# for as long as the jar, its libs and the JDK are unchanged. RUN_AOT=off runs without it. See docs/DEVELOPMENT.md, "Building and running".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/jdk.sh

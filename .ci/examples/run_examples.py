@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs every console example of README.md and docs/*.md against a running service and compares its output.
 
-Convention (README, "Development"): a ```console block is an example. A line starting with "$ " is a command (a
+Convention (docs/DEVELOPMENT.md): a ```console block is an example. A line starting with "$ " is a command (a
 line ending in "\\" continues on the next), the lines up to the next command are its output. In the output, a line
 "..." stands for any number of lines (the example is trimmed there). Volatile parts are normalised on both sides
 before comparing: a histogram's _sum and _max, the count of a finite bucket, timestamps, UUIDs; a scrape's metric

@@ -353,7 +353,7 @@ const sloRatio = records.some((x) => x.record === "namespace_api:slo_sli_errors:
 if (sloRatio) {
   // The latency SLI is _count minus a bucket of the same histogram. Micrometer reads a histogram's count and buckets one
   // after the other while requests are recorded, so a scrape that races a request can leave them a few requests apart
-  // (README, "Metric reference"; PERFORMANCE.md: 2-6 requests). If such a scrape is the first or last of a window, the
+  // (docs/METRICS.md; PERFORMANCE.md: 2-6 requests). If such a scrape is the first or last of a window, the
   // ratio is off by those requests for as long as the window holds it. So: availability exactly 0, and latency exactly
   // 0 or off by at most RACE_REQUESTS requests of that api's traffic in that window.
   const RACE_REQUESTS = 6;

@@ -183,7 +183,7 @@ public record RequestMetricsConfig(boolean enabled,
     }
 
     /**
-     * Settings with every default, as documented in the README.
+     * Settings with every default, as docs/CONFIGURATION.md documents them.
      *
      * @return default settings
      */
