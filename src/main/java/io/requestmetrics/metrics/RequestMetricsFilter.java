@@ -1,7 +1,10 @@
 package io.requestmetrics.metrics;
 
+import java.util.List;
+
 import io.helidon.http.BadRequestException;
 import io.helidon.http.HttpException;
+import io.helidon.http.Method;
 import io.helidon.http.RequestException;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.webserver.CloseConnectionException;
@@ -60,6 +63,15 @@ import io.helidon.webserver.http.RoutingResponse;
  * Paths under a configured excluded prefix, matched on a segment boundary, go straight to {@code proceed()}: they
  * are not counted and cost one prefix scan.
  *
+ * <h2>Body sizes</h2>
+ * Unless {@code body-sizes.enabled} is false, the filter hands Helidon one {@link BodyBytes} as the stream filter of
+ * the request entity and of the response, and records the bytes of content read and written under the duration's
+ * labels when the request ends (see {@link BodySizes}).
+ *
+ * <h2>Naming</h2>
+ * The meters and labels are named after {@code naming} ({@link Naming}); which requests are recorded, and how, does
+ * not depend on it.
+ *
  * <h2>Cost</h2>
  * Meters are resolved once per combination of label values and kept in arrays; the request path takes no lock,
  * starts no task and allocates nothing but, with the time to first byte on, one 24-byte listener. With {@code route}
@@ -76,14 +88,20 @@ public final class RequestMetricsFilter implements Filter {
     private final LabelSet labels;
     private final RequestMeters meters;
     private final boolean timeToFirstByte;
+    // Null when body sizes are off, or not publishable in this registry.
+    private final BodySizes bodySizes;
+    private boolean schemeKnown;
 
     RequestMetricsFilter(RequestMetricsConfig config, MeterRegistry registry) {
         this.excludedPaths = new ExcludedPaths(config.excludedPaths());
-        this.apis = new ApiNames(config.apis(), config.versionPrefixes());
+        // Without the api label there is one api, so that no two series share their tags.
+        this.apis = new ApiNames(config.labels().contains(Label.API) ? config.apis() : List.of(),
+                                 config.versionPrefixes());
         this.routes = new RouteTable(config.maxRoutes(), apis);
-        this.labels = new LabelSet(config.labels(), apis, routes);
+        this.labels = new LabelSet(config.labels(), apis, routes, config.naming());
         this.meters = new RequestMeters(registry, config, labels, apis);
         this.timeToFirstByte = meters.timeToFirstByte();
+        this.bodySizes = config.bodySizes() ? BodySizes.create(registry, config, labels).orElse(null) : null;
     }
 
     @Override
@@ -93,8 +111,13 @@ public final class RequestMetricsFilter implements Filter {
             chain.proceed();
             return;
         }
-        int api = apis.resolve(path);
-        int method = labels.method(req.prologue().method());
+        if (!schemeKnown) {
+            labels.secure(req.isSecure());
+            schemeKnown = true;
+        }
+        int api = labels.api() ? apis.resolve(path) : ApiResolver.UNKNOWN_INDEX;
+        Method requestMethod = req.prologue().method();
+        int method = labels.method(requestMethod);
         // Registered before the request is counted in flight, so that nothing between that and the try can leave it
         // counted.
         FirstByte firstByte = null;
@@ -102,6 +125,7 @@ public final class RequestMetricsFilter implements Filter {
             firstByte = new FirstByte();
             res.beforeSend(firstByte);
         }
+        BodyBytes bodyBytes = bodySizes == null ? null : bodySizes.track(req, res);
         long start = System.nanoTime();
         int inFlightSlot = meters.started(api, method, start);
         int status = 500;
@@ -115,14 +139,21 @@ public final class RequestMetricsFilter implements Filter {
             long duration = System.nanoTime() - start;
             long firstByteNanos = firstByte == null ? -1 : firstByte.since(start);
             int route = RouteTable.UNKNOWN_INDEX;
-            RouteTable.Entry matched = labels.route() || api == ApiResolver.UNKNOWN_INDEX ? matchedRoute(req) : null;
+            RouteTable.Entry matched = labels.route() || api == ApiResolver.UNKNOWN_INDEX && labels.api()
+                    ? matchedRoute(req) : null;
             if (matched != null) {
                 route = matched.route();
-                if (api == ApiResolver.UNKNOWN_INDEX) {
+                if (api == ApiResolver.UNKNOWN_INDEX && labels.api()) {
                     api = learnedApi(matched);
                 }
             }
-            meters.ended(inFlightSlot, start, api, method, route, status, duration, firstByteNanos);
+            try {
+                if (bodyBytes != null) {
+                    bodySizes.record(api, method, route, status, requestMethod, req, res, bodyBytes);
+                }
+            } finally {
+                meters.ended(inFlightSlot, start, api, method, route, status, duration, firstByteNanos);
+            }
         }
     }
 
