@@ -51,6 +51,7 @@ final class Exchange {
                 (proxy, called, args) -> switch (called.getName()) {
                     case "prologue" -> prologue;
                     case "matchingPattern" -> Optional.ofNullable(matchingPattern);
+                    case "isSecure" -> false;
                     default -> throw new UnsupportedOperationException("request." + called.getName());
                 });
     }

@@ -75,7 +75,8 @@ class RequestMetricsConfigTest {
                                                          defaults.excludedPaths(), defaults.buckets(), defaults.sockets(),
                                                          defaults.labels(), defaults.maxRoutes(), fromFile.apis(),
                                                          defaults.timeToFirstByte(), defaults.timeToFirstByteBuckets(),
-                                                         defaults.longRunningThreshold())));
+                                                         defaults.longRunningThreshold(), defaults.naming(),
+                                                         defaults.bodySizes(), defaults.bodySizeBuckets())));
     }
 
     @Test
@@ -145,7 +146,8 @@ class RequestMetricsConfigTest {
     void unsortedBucketsAreRejectedWithBothValues() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> new RequestMetricsConfig(
                 true, "p", List.of(), List.of(), List.of(Duration.ofSeconds(2), Duration.ofSeconds(1)), List.of("@default"),
-                EnumSet.of(Label.API, Label.STATUS), 500, List.of(), true, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(10)));
+                EnumSet.of(Label.API, Label.STATUS), 500, List.of(), true, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(10),
+                Naming.LLAMA_STACK, true, List.of(64L)));
 
         assertThat(error.getMessage(), is("Invalid configuration server.features.request-metrics.buckets: bounds must be strictly "
                                                   + "increasing, got 1.0s after 2.0s"));
@@ -155,7 +157,8 @@ class RequestMetricsConfigTest {
     void emptyBucketListIsRejected() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> new RequestMetricsConfig(
                 true, "p", List.of(), List.of(), List.of(), List.of("@default"), EnumSet.of(Label.API, Label.STATUS), 500,
-                List.of(), true, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(10)));
+                List.of(), true, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(10), Naming.LLAMA_STACK, true,
+                List.of(64L)));
 
         assertThat(error.getMessage(), containsString("server.features.request-metrics.buckets"));
     }
