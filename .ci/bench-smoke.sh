@@ -28,7 +28,7 @@ if ! command -v wrk >/dev/null; then
         || fail "cannot install wrk (apt-get install -y wrk, as root)"
 fi
 
-BENCHMARKS=(hotPathKnownApi hotPathFirstByteOff hotPathAllLabels hotPathAllLabelsFirstByteOff hotPathUnknownPath excludedPath floor naiveKnownApi clockPair timerRecord
+BENCHMARKS=(hotPathKnownApi hotPathBodySizesOff hotPathOtelLabels hotPathOtel hotPathFirstByteOff hotPathAllLabels hotPathAllLabelsFirstByteOff hotPathUnknownPath excludedPath floor naiveKnownApi clockPair timerRecord
             floorWithInFlight floorWithInFlightByStartTick resolveKnownApi)
 RESULTS=target/bench/jmh-smoke.csv
 rm -f "$RESULTS"
