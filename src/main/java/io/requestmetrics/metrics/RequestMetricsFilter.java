@@ -125,7 +125,7 @@ public final class RequestMetricsFilter implements Filter {
             firstByte = new FirstByte();
             res.beforeSend(firstByte);
         }
-        BodyBytes bodyBytes = bodySizes == null ? null : bodySizes.track(req, res);
+        BodyBytes bodyBytes = bodySizes == null ? null : bodySizes.track(req, res, requestMethod);
         long start = System.nanoTime();
         int inFlightSlot = meters.started(api, method, start);
         int status = 500;
