@@ -11,6 +11,7 @@
 #   kpi   request metrics off, Helidon's built-in KPI metrics with extended: true on the API socket (bench/kpi-extended.yaml)
 #   empty request metrics off, plus a filter that only calls proceed(): the cost of Helidon's filter chain itself
 #   floor request metrics off, plus a filter doing only the JMH floor (clock pair + one histogram record)
+#   bsoff request metrics on, body sizes off (body-sizes.enabled=false): not run by default, name it in BENCH_SERVERS
 # (empty and floor run bench/src/main/java/io/requestmetrics/bench/ReferenceFilterMain.java.)
 # It drives each in turn with wrk on a trivial GET (BENCH_PATH, /v1/health) at saturation. Each round runs every
 # server once, in the order on, off, off2, kpi, empty, floor, and the next round in reverse (ABBA, so that a slow drift
@@ -134,6 +135,7 @@ start_server() {
     case $name in
         on) ;;
         off | off2) props+=(-Dserver.features.request-metrics.enabled=false) ;;
+        bsoff) props+=(-Dserver.features.request-metrics.body-sizes.enabled=false) ;;
         kpi) config=$REPO_ROOT/bench/kpi-extended.yaml ;;
         empty | floor) props+=(-Dserver.features.request-metrics.enabled=false -Dbench.filter=$name)
                        main=io.requestmetrics.bench.ReferenceFilterMain ;;
@@ -226,7 +228,8 @@ column_median() { awk -F'\t' -v s="$1" -v c="$2" 'NR > 1 && $2 == s { print $c }
     printf '  %-22s %8s %8s %8s   %s\n' comparison median min max "all rounds"
     for pair in "on off metrics on / off" "off2 off A/A: off2 / off" "kpi off KPI extended / off" \
                 "empty off empty filter / off" "floor off floor filter / off" "floor empty floor filter / empty" \
-                "on floor metrics on / floor" "on empty metrics on / empty"; do
+                "on floor metrics on / floor" "on empty metrics on / empty" \
+                "on bsoff body sizes on / off"; do
         read -r a b label <<< "$pair"
         [[ -n ${PID[$a]:-} && -n ${PID[$b]:-} ]] || continue
         ratios=()

@@ -1,6 +1,9 @@
 package io.requestmetrics.metrics;
 
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +27,9 @@ import static org.hamcrest.Matchers.is;
 
 /**
  * The exact relations of the body-size histograms and the duration's {@code _count}, under one {@link Naming}: each
- * subclass runs them against a server with that naming and {@code method} and {@code route} on.
+ * subclass runs them against a server with that naming and {@code method}, {@code route} and {@code outcome} on: the
+ * labels of {@link OptInLabelsContract}, because the tests share one registry and under {@code otel} the meter names
+ * are fixed, and Prometheus wants one set of labels per name.
  */
 abstract class BodySizesContract {
 
@@ -49,11 +54,14 @@ abstract class BodySizesContract {
     }
 
     static void setUp(WebServerConfig.Builder server, Naming naming, String prefix) {
-        TestServers.setUpWithOwnMetrics(server, prefix, List.of("api", "status", "method", "route"),
+        TestServers.setUpWithOwnMetrics(server, prefix, OptInLabelsContract.LABELS_ON,
                                         Map.of("naming", naming.key()));
     }
 
     /** With {@code method} on, the in-flight gauges come with the first request of each method. */
+    /** The cut-stream API both namings' servers route; one request at a time. */
+    static final CutStreamApi CUT_STREAM = new CutStreamApi();
+
     @BeforeEach
     void gaugesExist() {
         assertThat(Http.get(api, "/v1/health").statusCode(), is(200));
@@ -154,6 +162,34 @@ abstract class BodySizesContract {
         assertThat(after.delta(before, names.responseBody + "_sum", head), is(0.0));
         // 0 B falls into the first bucket.
         assertThat(after.delta(before, names.responseBody + "_bucket", append(head, "le", "64.0")), is(1.0));
+    }
+
+    @Test
+    void aStreamCutByTheClientCountsTheBytesWrittenBeforeTheCut() throws Exception {
+        Scrape before = Scrape.settled(admin);
+        CutStreamApi.Outcome outcome = CUT_STREAM.next();
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), api.getPort())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(("GET /v1/cut/lines HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                                                   .getBytes(StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            // Up to the first line of the body, then a reset: the server's next writes fail.
+            int newlines = 0;
+            while (newlines < 1) {
+                int b = in.read();
+                assertThat(b >= 0, is(true));
+                newlines += b == '}' ? 1 : 0;
+            }
+            socket.setSoLinger(true, 0);
+        }
+        long written = outcome.bytesWritten();
+
+        String[] series = {"api", "cut", names.method, "GET", names.route, "/v1/cut/lines"};
+        Poll.until(() -> Scrape.of(admin).delta(before, names.responseBody + "_count", series), 1.0);
+        Scrape after = Scrape.of(admin);
+        assertThat(written < CutStreamApi.MOST_BYTES, is(true));
+        assertThat(after.delta(before, names.responseBody + "_sum", series), is((double) written));
+        assertThat(after.delta(before, names.duration + "_count", append(series, names.status, "499")), is(1.0));
     }
 
     private static String[] append(String[] pairs, String key, String value) {

@@ -26,6 +26,6 @@ class BodySizesLlamaStackNamingTest extends BodySizesContract {
 
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
-        TestServers.routing(routing);
+        TestServers.routing(routing, CUT_STREAM);
     }
 }

@@ -142,6 +142,78 @@ class RequestMetricsConfigTest {
         assertThat(error.getMessage(), is(message));
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "naming=opentelemetry|Invalid configuration server.features.request-metrics.naming: got 'opentelemetry', expected "
+                    + "llama-stack or otel",
+            "naming=OTEL|Invalid configuration server.features.request-metrics.naming: got 'OTEL', expected llama-stack or otel",
+            "body-sizes.enabled=maybe|Invalid configuration server.features.request-metrics.body-sizes.enabled: got 'maybe', "
+                    + "expected true or false",
+            "body-sizes.buckets.0=abc|Invalid configuration server.features.request-metrics.body-sizes.buckets.0: got 'abc', "
+                    + "expected a number of bytes, e.g. 1024",
+            "body-sizes.buckets.0=1.5|Invalid configuration server.features.request-metrics.body-sizes.buckets.0: got '1.5', "
+                    + "expected a number of bytes, e.g. 1024",
+            "body-sizes.buckets.0=0|Invalid configuration server.features.request-metrics.body-sizes.buckets.0: got '0', "
+                    + "expected a number of bytes, e.g. 1024",
+            "body-sizes.buckets.0=1024,body-sizes.buckets.1=512|Invalid configuration "
+                    + "server.features.request-metrics.body-sizes.buckets: bounds must be positive and strictly increasing, "
+                    + "got 512 after 1024",
+            "body-sizes.buckets=1024|Invalid configuration server.features.request-metrics.body-sizes.buckets: got '1024', "
+                    + "expected a list: set its items by index, e.g. server.features.request-metrics.body-sizes.buckets.0=...",
+            "naming=otel,labels.0=api,labels.1=status|Invalid configuration server.features.request-metrics.labels: under "
+                    + "naming otel must include status, method and route (the conventions' attributes); api and outcome are "
+                    + "optional",
+            "naming=otel,labels.0=status,labels.1=method|Invalid configuration server.features.request-metrics.labels: under "
+                    + "naming otel must include status, method and route (the conventions' attributes); api and outcome are "
+                    + "optional",
+            "labels.0=method,labels.1=route,labels.2=status|Invalid configuration server.features.request-metrics.labels: "
+                    + "must include api and status"})
+    void namingAndBodySizeSettingsAreCheckedWithAMessageNamingTheKey(String settings, String message) {
+        Map<String, String> overrides = new java.util.HashMap<>();
+        for (String setting : settings.split(",")) {
+            String[] keyValue = setting.split("=", 2);
+            overrides.put("server.features.request-metrics." + keyValue[0], keyValue[1]);
+        }
+        Config node = TestServers.config(overrides).get("server.features.request-metrics");
+
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> RequestMetricsConfig.create(node));
+
+        assertThat(error.getMessage(), is(message));
+    }
+
+    @Test
+    void otelNamingDefaultsToTheConventionsLabelsAndBucketsAndKeepsItsOwnWhenSet() {
+        RequestMetricsConfig otel = RequestMetricsConfig.create(TestServers.config(Map.of(
+                "server.features.request-metrics.naming", "otel")).get("server.features.request-metrics"));
+        RequestMetricsConfig otelWithoutApi = RequestMetricsConfig.create(TestServers.config(Map.of(
+                "server.features.request-metrics.naming", "otel",
+                "server.features.request-metrics.labels.0", "status",
+                "server.features.request-metrics.labels.1", "method",
+                "server.features.request-metrics.labels.2", "route",
+                "server.features.request-metrics.buckets.0", "0.5",
+                "server.features.request-metrics.body-sizes.enabled", "false",
+                "server.features.request-metrics.body-sizes.buckets.0", "100",
+                "server.features.request-metrics.body-sizes.buckets.1", "10000")).get("server.features.request-metrics"));
+
+        assertThat(otel.naming(), is(Naming.OTEL));
+        assertThat(otel.labels(), is(EnumSet.of(Label.API, Label.STATUS, Label.METHOD, Label.ROUTE)));
+        assertThat(otel.buckets().stream().map(Duration::toNanos).toList(),
+                   is(List.of(5_000_000L, 10_000_000L, 25_000_000L, 50_000_000L, 75_000_000L, 100_000_000L, 250_000_000L,
+                              500_000_000L, 750_000_000L, 1_000_000_000L, 2_500_000_000L, 5_000_000_000L, 7_500_000_000L,
+                              10_000_000_000L)));
+        assertThat(otel.bodySizes(), is(true));
+        assertThat(otel.bodySizeBuckets(), is(List.of(64L, 256L, 1024L, 4096L, 16_384L, 65_536L, 262_144L, 1_048_576L,
+                                                      4_194_304L, 16_777_216L, 67_108_864L)));
+        assertThat(otel.meterName(RequestMeters.DURATION), is("http_server_request_duration_seconds"));
+        assertThat(otel.meterName(RequestMeters.IN_FLIGHT), is("http_server_active_requests"));
+        assertThat(otelWithoutApi.labels(), is(EnumSet.of(Label.STATUS, Label.METHOD, Label.ROUTE)));
+        assertThat(otelWithoutApi.buckets(), is(List.of(Duration.ofMillis(500))));
+        assertThat(otelWithoutApi.bodySizes(), is(false));
+        assertThat(otelWithoutApi.bodySizeBuckets(), is(List.of(100L, 10_000L)));
+        assertThat(RequestMetricsConfig.defaults().naming(), is(Naming.LLAMA_STACK));
+        assertThat(RequestMetricsConfig.defaults().meterName(RequestMeters.IN_FLIGHT), is("llama_stack_concurrent_requests"));
+    }
+
     @Test
     void unsortedBucketsAreRejectedWithBothValues() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> new RequestMetricsConfig(
