@@ -16,7 +16,9 @@
 # It drives each in turn with wrk on a trivial GET (BENCH_PATH, /v1/health) at saturation. Each round runs every
 # server once, in the order on, off, off2, kpi, empty, floor, and the next round in reverse (ABBA, so that a slow drift
 # of the machine cancels); each ratio (on/off, off2/off, kpi/off, ...) is taken within one round. It prints every run,
-# then per server the medians of throughput, p50 and p99, and per comparison the median, min and max of the ratios.
+# then per server the medians of throughput, p50, p99 and server CPU time per request, and per comparison the median,
+# min and max of the ratios of throughput and of CPU per request. CPU per request (the server process's user + system
+# time over the requests wrk completed) depends far less than throughput on what else runs on a shared machine.
 #
 # Then, on the "on" server: it requests every (api, status) pair the service can produce, times scrapes of
 # /observe/metrics idle and under load, compares the API's throughput and p99 with and without a scraper running,
@@ -114,7 +116,7 @@ OUT=${BENCH_OUT:-$REPO_ROOT/target/bench/load/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 RUNS=$OUT/runs.tsv
-printf 'round\tserver\trps\tp50_us\tp99_us\n' > "$RUNS"
+printf 'round\tserver\trps\tp50_us\tp99_us\tcpu_us_per_request\n' > "$RUNS"
 
 {
     echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(free -m | awk '/Mem:/ {print $2 " MiB"}')"
@@ -191,6 +193,9 @@ run_wrk() {
     echo "$rps $p50 $p99"
 }
 
+CLOCK_TICKS=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # utime + stime of one process, in clock ticks
+
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "nan"; exit } if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 log "warm-up: ${WARMUP}s per server"
@@ -204,10 +209,14 @@ for round in $(seq 1 "$ROUNDS"); do
         order=(); for ((i = ${#SERVERS[@]} - 1; i >= 0; i--)); do order+=("${SERVERS[$i]}"); done
     fi
     for name in "${order[@]}"; do
+        ticks=$(cpu_ticks "${PID[$name]}")
         result=$(run_wrk "$name" "$DURATION" "round$round")
+        ticks=$(( $(cpu_ticks "${PID[$name]}") - ticks ))
         read -r rps p50 p99 <<< "$result"
-        printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$rps" "$p50" "$p99" >> "$RUNS"
-        log "round $round/$ROUNDS $name: $rps req/s, p50 ${p50}us, p99 ${p99}us"
+        requests=$(awk '/ requests in / { print $1; exit }' "$OUT/wrk-$name-round$round.txt")
+        cpu=$(awk -v t="$ticks" -v hz="$CLOCK_TICKS" -v n="$requests" 'BEGIN { printf "%.2f", t * 1000000 / hz / n }')
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$rps" "$p50" "$p99" "$cpu" >> "$RUNS"
+        log "round $round/$ROUNDS $name: $rps req/s, p50 ${p50}us, p99 ${p99}us, ${cpu}us CPU per request"
     done
 done
 
@@ -218,13 +227,15 @@ column_median() { awk -F'\t' -v s="$1" -v c="$2" 'NR > 1 && $2 == s { print $c }
 {
     echo
     echo "Per server (median of $ROUNDS runs of ${DURATION}s):"
-    printf '  %-5s %12s %10s %10s\n' server req/s p50_us p99_us
+    printf '  %-5s %12s %10s %10s %12s\n' server req/s p50_us p99_us cpu_us/req
     for name in "${SERVERS[@]}"; do
-        printf '  %-5s %12.0f %10.0f %10.0f\n' "$name" "$(column_median "$name" 3)" "$(column_median "$name" 4)" \
-            "$(column_median "$name" 5)"
+        printf '  %-5s %12.0f %10.0f %10.0f %12.2f\n' "$name" "$(column_median "$name" 3)" "$(column_median "$name" 4)" \
+            "$(column_median "$name" 5)" "$(column_median "$name" 6)"
     done
-    echo
-    echo "Throughput ratios, one per round (same round, adjacent in time):"
+    for column in 3 6; do
+        echo
+        if [[ $column == 3 ]]; then echo "Throughput ratios, one per round (same round, adjacent in time):"
+        else echo "CPU per request ratios, one per round (server user + system time over requests completed):"; fi
     printf '  %-22s %8s %8s %8s   %s\n' comparison median min max "all rounds"
     for pair in "on off metrics on / off" "off2 off A/A: off2 / off" "kpi off KPI extended / off" \
                 "empty off empty filter / off" "floor off floor filter / off" "floor empty floor filter / empty" \
@@ -234,11 +245,12 @@ column_median() { awk -F'\t' -v s="$1" -v c="$2" 'NR > 1 && $2 == s { print $c }
         [[ -n ${PID[$a]:-} && -n ${PID[$b]:-} ]] || continue
         ratios=()
         for round in $(seq 1 "$ROUNDS"); do
-            ratios+=("$(awk -v x="$(value "$round" "$a" 3)" -v y="$(value "$round" "$b" 3)" 'BEGIN { printf "%.3f", x / y }')")
+            ratios+=("$(awk -v x="$(value "$round" "$a" "$column")" -v y="$(value "$round" "$b" "$column")" 'BEGIN { printf "%.3f", x / y }')")
         done
         sorted=$(printf '%s\n' "${ratios[@]}" | sort -g)
         printf '  %-22s %8.3f %8s %8s   %s\n' "$label" "$(printf '%s\n' "${ratios[@]}" | median)" \
             "$(head -1 <<< "$sorted")" "$(tail -1 <<< "$sorted")" "${ratios[*]}"
+    done
     done
 } | tee "$OUT/summary.txt"
 
