@@ -32,9 +32,10 @@ class BodyBytesTest {
         InputStream in = bytes.requestFilter().apply(new ByteArrayInputStream(new byte[20]));
 
         assertThat(in.read(), is(0));
+        assertThat(in.read(), is(0));
         assertThat(in.read(new byte[8], 2, 5), is(5));
         assertThat(in.skip(4), is(4L));
-        assertThat(in.readAllBytes().length, is(10));
+        assertThat(in.readAllBytes().length, is(9));
         assertThat(in.read(), is(-1));
         assertThat(in.read(new byte[8], 0, 8), is(-1));
         assertThat(in.skip(3), is(0L));
