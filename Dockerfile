@@ -23,14 +23,20 @@ ARG RUNTIME_BASE=debian:bookworm-slim
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /build
 
-# Dependencies first, in their own layer: it is rebuilt only when pom.xml changes.
-COPY pom.xml ./
-RUN mvn -B -ntp dependency:go-offline
+# Dependencies first, in their own layer: it is rebuilt only when a POM changes. The build is the repository's
+# (pom.xml): the feature (feature/), the test helpers (testing/) and the service (service-pom.xml); the feature
+# and the helpers are built here, not downloaded (excludeReactor).
+COPY pom.xml service-pom.xml ./
+COPY feature/pom.xml ./feature/
+COPY testing/pom.xml ./testing/
+RUN mvn -B -ntp dependency:go-offline -DexcludeReactor=true
 
 # Then the sources. maven.test.skip: tests are neither compiled nor run (CI runs
 # them outside the image; .dockerignore keeps src/test out of the context).
 # Not offline (-o): should go-offline miss a plugin dependency, it is fetched here.
 COPY src ./src
+COPY feature/src ./feature/src
+COPY testing/src ./testing/src
 COPY app.yaml ./
 RUN mvn -B -ntp -Dmaven.test.skip=true package
 

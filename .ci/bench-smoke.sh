@@ -28,12 +28,12 @@ if ! command -v wrk >/dev/null; then
         || fail "cannot install wrk (apt-get install -y wrk, as root)"
 fi
 
-BENCHMARKS=(hotPathKnownApi hotPathBodySizesOff hotPathOtelLabels hotPathOtel hotPathFirstByteOff hotPathAllLabels hotPathAllLabelsFirstByteOff hotPathUnknownPath excludedPath floor naiveKnownApi clockPair timerRecord
+BENCHMARKS=(hotPathKnownApi hotPathBodySizesOff hotPathOtelLabels hotPathOtel hotPathSampledTraceparent hotPathWithSpans hotPathFirstByteOff hotPathAllLabels hotPathAllLabelsFirstByteOff hotPathUnknownPath excludedPath floor naiveKnownApi clockPair timerRecord
             floorWithInFlight floorWithInFlightByStartTick resolveKnownApi)
 RESULTS=target/bench/jmh-smoke.csv
 rm -f "$RESULTS"
 log "JMH: every benchmark, 1 fork x (1 s warm-up + 1 s measurement), -prof gc"
-timeout 240 mvn -B -q -P bench verify \
+timeout 240 mvn -B -q -P bench verify -DskipTests \
     -Djmh.args="-f 1 -wi 1 -i 1 -w 1s -r 1s -prof gc -foe true -rf csv -rff $REPO_ROOT/$RESULTS" \
     || fail "JMH run failed"
 for benchmark in "${BENCHMARKS[@]}"; do

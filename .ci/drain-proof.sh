@@ -39,7 +39,7 @@ if ! command -v hey >/dev/null; then
   apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends hey >/dev/null
 fi
 JAR=$ROOT/target/request-metrics.jar
-if [[ ! -f $JAR ]] || [[ -n $(find src/main/java src/main/resources pom.xml app.yaml -newer "$JAR" -print -quit) ]]; then
+if [[ ! -f $JAR ]] || [[ -n $(find src/main/java src/main/resources feature/src/main feature/pom.xml pom.xml service-pom.xml app.yaml -newer "$JAR" -print -quit) ]]; then
   log "building $JAR"
   mvn -B -q package -DskipTests
 fi
@@ -107,7 +107,7 @@ for bad in "server.shutdown-grace-period=15s" "lifecycle.final-scrape-window=PT-
   rc=0
   java -D"$bad" -Dserver.host=127.0.0.1 -Dserver.sockets.0.host=127.0.0.1 -Dserver.port="$API_PORT" \
     -Dserver.sockets.0.port="$ADMIN_PORT" -jar "$JAR" >"$WORK/bad.out" 2>"$WORK/bad.err" </dev/null || rc=$?
-  if [[ $rc == 2 && $(wc -l <"$WORK/bad.err") == 1 ]] && grep -q "^request-metrics cannot start: $key" "$WORK/bad.err"; then
+  if [[ $rc == 2 && $(wc -l <"$WORK/bad.err") == 1 ]] && grep -q "^request-metrics cannot start: Invalid configuration $key: " "$WORK/bad.err"; then
     pass "-D$bad: exit 2, $(cat "$WORK/bad.err")"
   else
     fail "-D$bad: exit $rc, stderr: $(cat "$WORK/bad.err")"

@@ -199,8 +199,8 @@ fi
 # ------------------------------------------------------------------------------------------ 3. e2e
 stage "3. service + prometheus end to end"
 JAR=${K8S_PROOF_JAR:-$ROOT/target/request-metrics.jar}
-if [[ -z ${K8S_PROOF_JAR:-} ]] && { [[ ! -f $JAR ]] || [[ -n $(find src pom.xml app.yaml -newer "$JAR" -print -quit 2>/dev/null) ]]; }; then
-  echo "building $JAR (missing or older than src/, pom.xml, app.yaml): mvn -q -B package -DskipTests"
+if [[ -z ${K8S_PROOF_JAR:-} ]] && { [[ ! -f $JAR ]] || [[ -n $(find src feature/src feature/pom.xml pom.xml service-pom.xml app.yaml -newer "$JAR" -print -quit 2>/dev/null) ]]; }; then
+  echo "building $JAR (missing or older than its sources, POMs, app.yaml): mvn -q -B package -DskipTests"
   mvn -q -B package -DskipTests
 fi
 # Exit 75 from the e2e test: requests nobody in it sent reached replica a, which listens on the

@@ -56,7 +56,7 @@ fi
 log "$(nginx -v 2>&1); $(haproxy -v | head -1 | cut -d' ' -f1-3); $(python3 --version)"
 
 JAR=$ROOT/target/request-metrics.jar
-if [[ ! -f $JAR ]] || [[ -n $(find src/main/java src/main/resources pom.xml app.yaml -newer "$JAR" -print -quit) ]]; then
+if [[ ! -f $JAR ]] || [[ -n $(find src/main/java src/main/resources feature/src/main feature/pom.xml pom.xml service-pom.xml app.yaml -newer "$JAR" -print -quit) ]]; then
   log "building $JAR"
   mvn -B -q package -DskipTests
 fi

@@ -32,7 +32,11 @@
 #   BENCH_WARMUP (15)       seconds of wrk warm-up per server before the rounds
 #   BENCH_CONNECTIONS (32)  wrk connections;  BENCH_THREADS (2) wrk threads
 #   BENCH_PATH (/v1/health) the GET that is measured
-#   BENCH_SERVERS ("on off off2 kpi empty floor") which servers to run; must include on
+#   BENCH_SERVERS ("on off off2 kpi empty floor") which servers to run; must include on. Also available: spans
+#                           (metrics on, OpenTelemetry spans exported to Zipkin at BENCH_ZIPKIN)
+#   BENCH_TRACEPARENT ("")  a traceparent header every wrk request carries, e.g. a sampled one:
+#                           00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+#   BENCH_ZIPKIN (http://127.0.0.1:9411/api/v2/spans) where the spans server exports (nothing listening: spans dropped)
 #   BENCH_PIN (1)           with 2+ CPUs: servers on CPU 0, wrk and curl on CPU 1 (taskset); 0 to let them float
 #   BENCH_BASE_PORT (18180) servers use BASE..BASE+11
 #   BENCH_SCRAPE (1)        0 skips the scrape phase
@@ -108,7 +112,7 @@ if [[ -n ${BENCH_JAR:-} ]]; then
     JAR=$(readlink -f "$BENCH_JAR")
 else
     log "building target/bench/request-metrics.jar (mvn -P bench package)"
-    (cd "$REPO_ROOT" && mvn -B -q -P bench package) >&2 || die "build failed"
+    (cd "$REPO_ROOT" && mvn -B -q -P bench package -DskipTests) >&2 || die "build failed"
     JAR=$REPO_ROOT/target/bench/request-metrics.jar
 fi
 [[ -f $JAR ]] || die "no jar at $JAR"
@@ -139,11 +143,16 @@ start_server() {
         off | off2) props+=(-Dserver.features.request-metrics.enabled=false) ;;
         bsoff) props+=(-Dserver.features.request-metrics.body-sizes.enabled=false) ;;
         kpi) config=$REPO_ROOT/bench/kpi-extended.yaml ;;
+        spans) ;;
         empty | floor) props+=(-Dserver.features.request-metrics.enabled=false -Dbench.filter=$name)
                        main=io.requestmetrics.bench.ReferenceFilterMain ;;
     esac
     # Same JVM settings for all; run from $OUT so that no ./app.yaml is picked up.
-    (cd "$OUT" && APP_CONFIG=$config exec "${SERVER_CPU[@]}" "$JAVA" -Xms256m -Xmx256m "${props[@]}" -cp "$JAR" "$main") \
+    local -a otel=()
+    [[ $name == spans ]] && otel=(OTEL_TRACES_EXPORTER=zipkin
+                                  "OTEL_EXPORTER_ZIPKIN_ENDPOINT=${BENCH_ZIPKIN:-http://127.0.0.1:9411/api/v2/spans}")
+    (cd "$OUT" && APP_CONFIG=$config exec env "${otel[@]}" "${SERVER_CPU[@]}" "$JAVA" -Xms256m -Xmx256m "${props[@]}" \
+        -cp "$JAR" "$main") \
         > "$OUT/server-$name.log" 2>&1 &
     PID[$name]=$!
     PORT[$name]=$port
@@ -182,7 +191,9 @@ to_us() { # wrk latency like 512.00us, 1.23ms, 2.00s -> microseconds
 run_wrk() {
     local name=$1 seconds=$2 label=${3:-run}
     local file=$OUT/wrk-$name-$label.txt
-    timeout $((seconds + 30)) "${CLIENT_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" --latency \
+    local -a header=()
+    [[ -n ${BENCH_TRACEPARENT:-} ]] && header=(-H "traceparent: $BENCH_TRACEPARENT")
+    timeout $((seconds + 30)) "${CLIENT_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" --latency "${header[@]}" \
         "http://$HOST:${PORT[$name]}$REQUEST_PATH" > "$file" 2>&1 || die "wrk failed on $name: $(tail -3 "$file")"
     if grep -q 'Non-2xx' "$file"; then die "$name answered errors under load: $(grep Non-2xx "$file")"; fi
     local rps p50 p99
@@ -239,7 +250,7 @@ column_median() { awk -F'\t' -v s="$1" -v c="$2" 'NR > 1 && $2 == s { print $c }
     printf '  %-22s %8s %8s %8s   %s\n' comparison median min max "all rounds"
     for pair in "on off metrics on / off" "off2 off A/A: off2 / off" "kpi off KPI extended / off" \
                 "empty off empty filter / off" "floor off floor filter / off" "floor empty floor filter / empty" \
-                "on floor metrics on / floor" "on empty metrics on / empty" \
+                "on floor metrics on / floor" "on empty metrics on / empty" "spans off spans / off" "spans on spans / on" \
                 "on bsoff body sizes on / off"; do
         read -r a b label <<< "$pair"
         [[ -n ${PID[$a]:-} && -n ${PID[$b]:-} ]] || continue

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/jdk.sh
 command -v mvn >/dev/null || { echo "error: Maven is missing (apt-get install maven)" >&2; exit 1; }
-if [ ! -f target/request-metrics.jar ] || [ -n "$(find src/main/java src/main/resources pom.xml app.yaml -newer target/request-metrics.jar -print -quit)" ]; then
+if [ ! -f target/request-metrics.jar ] || [ -n "$(find src/main/java src/main/resources feature/src/main feature/pom.xml pom.xml service-pom.xml app.yaml -newer target/request-metrics.jar -print -quit)" ]; then
   # Maven is quiet for a long while on a first build (it downloads the dependencies): say what is going on.
   mkdir -p target
   echo "request-metrics: building target/request-metrics.jar (the first build downloads dependencies and can take a minute); build log: target/build.log" >&2

@@ -48,6 +48,10 @@ public final class Main {
     public static final String CONFIG_FILE = "app.yaml";
     /** Helidon's observe feature (metrics and health endpoints). */
     private static final String OBSERVE_KEY = "server.features.observe";
+    /** Where the request-metrics settings were before they became a feature's: refused with where they moved. */
+    private static final String OLD_REQUEST_METRICS_KEY = "request-metrics";
+    /** The socket of Helidon's observe endpoints (metrics, health), never measured. */
+    private static final String ADMIN_SOCKET = "admin";
 
     private Main() {
     }
@@ -165,14 +169,21 @@ public final class Main {
      * @param clock  wall clock of the {@code Date} response header
      */
     public static void setUpServer(WebServerConfig.Builder server, Config config, Clock clock) {
-        if (config.get(RequestMetricsConfig.OLD_CONFIG_KEY).exists()) {
-            throw new IllegalStateException("The '" + RequestMetricsConfig.OLD_CONFIG_KEY + "' settings moved to '"
+        if (config.get(OLD_REQUEST_METRICS_KEY).exists()) {
+            throw new IllegalStateException("The '" + OLD_REQUEST_METRICS_KEY + "' settings moved to '"
                                                     + RequestMetricsConfig.CONFIG_KEY + "': move the section there");
         }
         ServerConfigCheck.check(config.get("server"));
         // Helidon creates a server feature only when its `enabled` reads as true, and reads `maybe` as false: check the
         // request-metrics settings here too, so that a mistake stops start-up even where Helidon would skip them.
-        RequestMetricsConfig.create(config.get(RequestMetricsConfig.CONFIG_KEY));
+        RequestMetricsConfig requestMetrics = RequestMetricsConfig.create(config.get(RequestMetricsConfig.CONFIG_KEY));
+        // The admin socket serves /observe only, so that scrapes and probes never count as API requests. The feature
+        // refuses it as long as it is the observe socket; this holds even where observe is configured elsewhere.
+        if (requestMetrics.sockets().contains(ADMIN_SOCKET)) {
+            throw new IllegalArgumentException("Invalid configuration " + RequestMetricsConfig.CONFIG_KEY + ".sockets: '"
+                                                       + ADMIN_SOCKET
+                                                       + "' serves the metrics and health endpoints and is never measured");
+        }
         HttpDate date = HttpDate.create(clock);
         server.config(config.get("server"))
                 .directHandlers(JsonErrors.directHandlers(date));

@@ -50,23 +50,11 @@ final class StalledBodies {
         try {
             if (socket instanceof NioSocket) {
                 SocketChannel channel = (SocketChannel) Fields.NIO.orElseThrow(Fields::unreachable).get(socket);
-                return () -> {
-                    try {
-                        channel.shutdownInput();
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                };
+                return unchecked(channel::shutdownInput);
             }
             if (socket instanceof PlainSocket) {
                 Socket javaSocket = (Socket) Fields.PLAIN.orElseThrow(Fields::unreachable).get(socket);
-                return () -> {
-                    try {
-                        javaSocket.shutdownInput();
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                };
+                return unchecked(javaSocket::shutdownInput);
             }
         } catch (IllegalAccessException e) {
             throw Fields.unreachable();
@@ -83,6 +71,20 @@ final class StalledBodies {
      */
     static ScheduledFuture<?> alarm(Runnable onTimeout, long millis) {
         return WATCHDOG.schedule(onTimeout, millis, TimeUnit.MILLISECONDS);
+    }
+
+    private interface SocketAction {
+        void run() throws IOException;
+    }
+
+    private static Runnable unchecked(SocketAction action) {
+        return () -> {
+            try {
+                action.run();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
     }
 
     private static ScheduledThreadPoolExecutor watchdog() {

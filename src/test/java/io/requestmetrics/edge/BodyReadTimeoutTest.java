@@ -136,10 +136,11 @@ class BodyReadTimeoutTest {
         try (LogCapture log = LogCapture.start(); Socket socket = RawHttp.connect(port)) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
+            // Before the write: the server's wait cannot start earlier, however late this thread runs after it.
+            long start = System.nanoTime();
             out.write(bytes(headAndPartOfBody));
             out.flush();
             InputStream in = new BufferedInputStream(socket.getInputStream());
-            long start = System.nanoTime();
             RawHttp.Response response = RawHttp.readResponse(in);
             Duration waited = Duration.ofNanos(System.nanoTime() - start);
 

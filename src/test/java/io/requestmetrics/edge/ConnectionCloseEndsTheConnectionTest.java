@@ -1,24 +1,25 @@
 package io.requestmetrics.edge;
 
-import java.lang.reflect.Proxy;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import io.helidon.http.DirectHandler;
+import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
+import io.helidon.http.Method;
 import io.helidon.http.RequestException;
-import io.helidon.http.ServerRequestHeaders;
-import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
-import io.helidon.http.WritableHeaders;
 import io.helidon.webserver.CloseConnectionException;
-import io.helidon.webserver.http.RoutingRequest;
-import io.helidon.webserver.http.RoutingResponse;
+import io.requestmetrics.testing.FilterExchange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.isOneOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
@@ -29,11 +30,11 @@ class ConnectionCloseEndsTheConnectionTest {
     @Test
     void aResponseThatClosesTheConnectionEndsItAfterTheRestOfTheChainRan() {
         AtomicInteger proceeded = new AtomicInteger();
-        ServerResponseHeaders response = ServerResponseHeaders.create();
-        response.set(HeaderValues.CONNECTION_CLOSE);
+        FilterExchange exchange = new FilterExchange(Method.GET, "/v1/health");
+        exchange.responseHeaders().set(HeaderValues.CONNECTION_CLOSE);
 
         CloseConnectionException thrown = assertThrows(CloseConnectionException.class, () -> new ClosingConnectionFilter()
-                .filter(proceeded::incrementAndGet, request(WritableHeaders.create()), response(response)));
+                .filter(proceeded::incrementAndGet, exchange.request(), exchange.response()));
 
         assertThat(proceeded.get(), is(1));
         assertThat(thrown.getMessage(), is("the response closes the connection"));
@@ -41,23 +42,75 @@ class ConnectionCloseEndsTheConnectionTest {
 
     @Test
     void aRequestThatAsksForCloseEndsTheConnection() {
-        WritableHeaders<?> request = WritableHeaders.create();
-        request.set(HeaderValues.CONNECTION_CLOSE);
+        FilterExchange exchange = new FilterExchange(Method.GET, "/v1/health");
+        exchange.requestHeaders().set(HeaderValues.CONNECTION_CLOSE);
 
         assertThrows(CloseConnectionException.class, () -> new ClosingConnectionFilter()
-                .filter(() -> { }, request(request), response(ServerResponseHeaders.create())));
+                .filter(() -> { }, exchange.request(), exchange.response()));
     }
 
     @Test
     void otherwiseTheConnectionStaysOpen() {
-        WritableHeaders<?> request = WritableHeaders.create();
-        request.set(HeaderValues.CONNECTION_KEEP_ALIVE);
+        FilterExchange exchange = new FilterExchange(Method.GET, "/v1/health");
+        exchange.requestHeaders().set(HeaderValues.CONNECTION_KEEP_ALIVE);
         AtomicInteger proceeded = new AtomicInteger();
 
-        new ClosingConnectionFilter().filter(proceeded::incrementAndGet, request(request),
-                                             response(ServerResponseHeaders.create()));
+        new ClosingConnectionFilter().filter(proceeded::incrementAndGet, exchange.request(), exchange.response());
 
         assertThat(proceeded.get(), is(1));
+        assertThat(exchange.responseHeaders().contains(HeaderNames.CONNECTION), is(false));
+    }
+
+    static Stream<Header> bodyFraming() {
+        return Stream.of(HeaderValues.create(HeaderNames.CONTENT_LENGTH, "1"), HeaderValues.TRANSFER_ENCODING_CHUNKED);
+    }
+
+    @ParameterizedTest
+    @MethodSource("bodyFraming")
+    void anAnswerBeforeTheBodyOfAnExpect100RequestWasAskedForClosesTheConnection(Header framing) {
+        FilterExchange exchange = expectsContinue(framing);
+
+        CloseConnectionException thrown = assertThrows(CloseConnectionException.class, () -> new ClosingConnectionFilter()
+                .filter(exchange::send, exchange.request(), exchange.response()));
+
+        assertThat(exchange.responseHeaders().get(HeaderNames.CONNECTION).values(), is("close"));
+        assertThat(thrown.getMessage(), is("the response closes the connection"));
+    }
+
+    @Test
+    void anAnswerAfterTheBodyOfAnExpect100RequestWasAskedForKeepsTheConnection() {
+        FilterExchange exchange = expectsContinue(HeaderValues.create(HeaderNames.CONTENT_LENGTH, "5"));
+        AtomicInteger proceeded = new AtomicInteger();
+
+        new ClosingConnectionFilter().filter(() -> {
+            exchange.continueSent();
+            exchange.send();
+            proceeded.incrementAndGet();
+        }, exchange.request(), exchange.response());
+
+        assertThat(proceeded.get(), is(1));
+        assertThat(exchange.responseHeaders().contains(HeaderNames.CONNECTION), is(false));
+    }
+
+    @Test
+    void anExpect100RequestWithoutABodyKeepsTheConnection() {
+        FilterExchange exchange = expectsContinue(HeaderValues.create(HeaderNames.CONTENT_LENGTH, "0"));
+
+        new ClosingConnectionFilter().filter(exchange::send, exchange.request(), exchange.response());
+
+        assertThat(exchange.beforeSend().size(), is(0));
+        assertThat(exchange.responseHeaders().contains(HeaderNames.CONNECTION), is(false));
+    }
+
+    @Test
+    void aBodyWithoutExpect100KeepsTheConnection() {
+        FilterExchange exchange = new FilterExchange(Method.POST, "/v1/models");
+        exchange.requestHeaders().set(HeaderValues.TRANSFER_ENCODING_CHUNKED);
+
+        new ClosingConnectionFilter().filter(exchange::send, exchange.request(), exchange.response());
+
+        assertThat(exchange.beforeSend().size(), is(0));
+        assertThat(exchange.responseHeaders().contains(HeaderNames.CONNECTION), is(false));
     }
 
     @ParameterizedTest
@@ -71,8 +124,9 @@ class ConnectionCloseEndsTheConnectionTest {
         assertThat(exception.eventType(), is(DirectHandler.EventType.BAD_REQUEST));
         assertThat(exception.request().method(), is("HEAD"));
         assertThat(exception.request().protocolVersion(), is("HTTP/1.1"));
-        assertThat(exception.status().code() == Status.BAD_REQUEST_400.code()
-                           || exception.status().code() == Status.NOT_IMPLEMENTED_501.code(), is(true));
+        assertThat(exception.status().code(), isOneOf(Status.BAD_REQUEST_400.code(), Status.REQUEST_TIMEOUT_408.code(),
+                                                        Status.EXPECTATION_FAILED_417.code(),
+                                                        Status.NOT_IMPLEMENTED_501.code()));
         assertThat(Http1Edge.isFramingMessage(violation.message()), is(true));
     }
 
@@ -83,26 +137,10 @@ class ConnectionCloseEndsTheConnectionTest {
         assertThat(FramingViolation.isMessage(FramingViolation.INVALID_METHOD.message() + " "), is(false));
     }
 
-    private static RoutingRequest request(WritableHeaders<?> headers) {
-        ServerRequestHeaders requestHeaders = ServerRequestHeaders.create(headers);
-        return (RoutingRequest) Proxy.newProxyInstance(RoutingRequest.class.getClassLoader(),
-                                                       new Class<?>[] {RoutingRequest.class},
-                                                       (proxy, method, args) -> {
-                                                           if (method.getName().equals("headers")) {
-                                                               return requestHeaders;
-                                                           }
-                                                           throw new UnsupportedOperationException(method.getName());
-                                                       });
-    }
-
-    private static RoutingResponse response(ServerResponseHeaders headers) {
-        return (RoutingResponse) Proxy.newProxyInstance(RoutingResponse.class.getClassLoader(),
-                                                        new Class<?>[] {RoutingResponse.class},
-                                                        (proxy, method, args) -> {
-                                                            if (method.getName().equals("headers")) {
-                                                                return headers;
-                                                            }
-                                                            throw new UnsupportedOperationException(method.getName());
-                                                        });
+    private static FilterExchange expectsContinue(Header framing) {
+        FilterExchange exchange = new FilterExchange(Method.POST, "/v1/models");
+        exchange.requestHeaders().set(HeaderValues.EXPECT_100);
+        exchange.requestHeaders().set(framing);
+        return exchange;
     }
 }

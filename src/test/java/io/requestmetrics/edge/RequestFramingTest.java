@@ -94,7 +94,12 @@ class RequestFramingTest {
                 Arguments.of("5x", "a chunk size is not a hexadecimal number"),
                 Arguments.of("123456789", "a chunk size is too large"),
                 Arguments.of("80000000", "a chunk size is too large"),
-                Arguments.of("5;a=\u0001", "a chunk extension is not valid"));
+                Arguments.of("5;a=\u0001", "a chunk extension is not valid"),
+                Arguments.of("5;a=\u0000", "a chunk extension is not valid"),
+                Arguments.of("5;a=\u007f", "a chunk extension is not valid"),
+                Arguments.of("5\r", "a line of the request ends without CRLF"),
+                Arguments.of("5;a\rb", "a line of the request ends without CRLF"),
+                Arguments.of("5;" + "a".repeat(4093), "a chunk-size line is too long"));
     }
 
     @ParameterizedTest(name = "chunk-size line [{0}]")
@@ -121,6 +126,12 @@ class RequestFramingTest {
                              "the request method is not a valid token"),
                 Arguments.of("get / HTTP/1.1\r\nHost: x\r\n\r\n",
                              "the request method is not supported (methods are case-sensitive)"),
+                Arguments.of("GaT / HTTP/1.1\r\nHost: x\r\n\r\n",
+                             "the request method is not supported (methods are case-sensitive)"),
+                Arguments.of("GzT / HTTP/1.1\r\nHost: x\r\n\r\n",
+                             "the request method is not supported (methods are case-sensitive)"),
+                Arguments.of("GET /a\rb HTTP/1.1\r\nHost: x\r\n\r\n",
+                             "a line of the request ends without CRLF"),
                 Arguments.of("GET\r\nHost: x\r\n\r\n",
                              "the request method is not a valid token"),
                 Arguments.of(" GET / HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -145,6 +156,24 @@ class RequestFramingTest {
                              "Content-Length must be given once, as a decimal number"),
                 Arguments.of("POST / HTTP/1.1\r\nContent-Length: 1234567890123456789\r\n\r\nx",
                              "Content-Length must be given once, as a decimal number"),
+                Arguments.of("POST / HTTP/1.1\r\nContent-Length: \t \r\n\r\nx",
+                             "Content-Length must be given once, as a decimal number"),
+                Arguments.of("POST / HTTP/1.1\r\nContent-Length: :\r\n\r\nx",
+                             "Content-Length must be given once, as a decimal number"),
+                Arguments.of("POST / HTTP/1.1\r\nContent-Length: /\r\n\r\nx",
+                             "Content-Length must be given once, as a decimal number"),
+                Arguments.of("POST / HTTP/1.1\r\nExpect: 100-continuf\r\nContent-Length: 1\r\n\r\nx",
+                             "the only expectation supported is 100-continue"),
+                Arguments.of("POST / HTTP/1.1\r\nExpect: 100-continue, x\r\nContent-Length: 1\r\n\r\nx",
+                             "the only expectation supported is 100-continue"),
+                Arguments.of("GET /v1%2Fadmin HTTP/1.1\r\nHost: x\r\n\r\n",
+                             "the path must not hold an encoded separator (%2F or %5C)"),
+                Arguments.of("GET /v1%2fadmin HTTP/1.1\r\nHost: x\r\n\r\n",
+                             "the path must not hold an encoded separator (%2F or %5C)"),
+                Arguments.of("GET /v1%5Cadmin HTTP/1.1\r\nHost: x\r\n\r\n",
+                             "the path must not hold an encoded separator (%2F or %5C)"),
+                Arguments.of("GET /v1/admin%5c HTTP/1.1\r\nHost: x\r\n\r\n",
+                             "the path must not hold an encoded separator (%2F or %5C)"),
                 Arguments.of("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n",
                              "Transfer-Encoding and Content-Length must not be combined"),
                 Arguments.of("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n",
@@ -234,6 +263,99 @@ class RequestFramingTest {
         assertThat(thrown.getMessage(), is("the trailer section is too large"));
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"/v1/models?next=%2F%5C", "/v1/models#%2F", "/v1/a%20b%3F%25", "/v1/a%2", "/v1/a%5"})
+    void aPathWithoutAnEncodedSeparatorPasses(String target) {
+        String get = "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n";
+
+        assertThat(passed(get), is(get));
+    }
+
+    @Test
+    void contentLengthMayHaveEighteenDigitsAndSurroundingWhiteSpace() {
+        String post = "POST /v1/models HTTP/1.1\r\nContent-Length: \t000000000000000009 \t\r\n\r\n123456789";
+
+        assertThat(run(post + GET, Integer.MAX_VALUE).reads, is(new String[] {post, GET}));
+    }
+
+    @Test
+    void aBodyLongerThanTheBuffersPassesUnchanged() {
+        String post = "POST /v1/models HTTP/1.1\r\nX-Long: " + "v".repeat(600) + "\r\nContent-Length: 1000\r\n\r\n"
+                + "b".repeat(1000);
+
+        assertThat(run(post + GET, Integer.MAX_VALUE).reads, is(new String[] {post, GET}));
+    }
+
+    @Test
+    void pipelinedRequestsAreHandedOnOneByOne() {
+        String chunked = POST_CHUNKED + "5\r\nhello\r\n0\r\nT: v\r\n\r\n";
+        String post = "POST /v1/models HTTP/1.1\r\nContent-Length: 4\r\n\r\nbody";
+
+        assertThat(run(GET + GET + chunked + GET + post + GET, Integer.MAX_VALUE).reads,
+                   is(new String[] {GET, GET, POST_CHUNKED + "5\r\nhello\r\n0\r\n\r\n", GET, post, GET}));
+    }
+
+    @Test
+    void framingHeaderNamesAndCodingsIgnoreCase() {
+        String post = "POST /v1/models HTTP/1.1\r\nTRANSFER-ENCODING: CHUNKED\r\n\r\n";
+
+        assertThat(passed(post + "3\r\nabc\r\n0\r\n\r\n" + GET), is(post + "3\r\nabc\r\n0\r\n\r\n" + GET));
+    }
+
+    @Test
+    void emptyElementsOfTheTransferEncodingListAreIgnored() {
+        String post = "POST /v1/models HTTP/1.1\r\nTransfer-Encoding: , chunked ,\r\n\r\n";
+
+        assertThat(passed(post + "0\r\n\r\n" + GET), is(post + "0\r\n\r\n" + GET));
+    }
+
+    @ParameterizedTest(name = "Connection: {0}")
+    @ValueSource(strings = {"keep-alive", "other", "closed", "keep-alive, clos"})
+    void aConnectionHeaderWithoutCloseKeepsTheConnection(String connection) {
+        String get = "GET /v1/health HTTP/1.1\r\nConnection: " + connection + "\r\n\r\n";
+
+        assertThat(run(get + GET, Integer.MAX_VALUE).reads, is(new String[] {get, GET}));
+    }
+
+    @Test
+    void closeIsFoundWithWhiteSpaceAroundIt() {
+        String get = "GET /v1/health HTTP/1.1\r\nConnection: close\t , keep-alive\r\n\r\n";
+
+        assertThat(run(get + GET, Integer.MAX_VALUE).reads, is(new String[] {get}));
+    }
+
+    @Test
+    void theLargestChunkSizeIsHandedOn() {
+        assertThat(run(POST_CHUNKED + "7fffffff\r\nabc", Integer.MAX_VALUE).reads,
+                   is(new String[] {POST_CHUNKED + "7fffffff\r\nabc"}));
+    }
+
+    @Test
+    void aChunkSizeLineOfTheLongestLengthIsAccepted() {
+        String sizeLine = "5;" + "a".repeat(4092) + "\r\n";
+
+        assertThat(sizeLine.length(), is(4096));
+        assertThat(passed(POST_CHUNKED + sizeLine + "hello\r\n0\r\n\r\n"), is(POST_CHUNKED + "5\r\nhello\r\n0\r\n\r\n"));
+    }
+
+    @Test
+    void trailersOfExactlyTheLimitAreAccepted() {
+        String trailers = "X-T: " + "y".repeat(20) + "\r\n\r\n";
+        RequestFraming framing = new RequestFraming(
+                reader(Integer.MAX_VALUE, POST_CHUNKED + "0\r\n" + trailers + GET), 10_000, trailers.length());
+
+        assertThat(text(framing.get()), is(POST_CHUNKED + "0\r\n\r\n"));
+        assertThat(text(framing.get()), is(GET));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"HEAD", "HEADS", "HEAX", "HEXD", "HXAD", "XEAD", "GET"})
+    void aViolationNamesTheMethodOnlyForHead(String method) {
+        RequestException thrown = violation(method + " /v1/health HTTP/1.1\r\nContent-Length: x\r\n\r\n");
+
+        assertThat(thrown.request().method(), is(method.equals("HEAD") ? "HEAD" : ""));
+    }
+
     @ParameterizedTest(name = "reads of {0} bytes")
     @ValueSource(ints = {1, 2, 3, 7, 64})
     void theOutputDoesNotDependOnHowTheInputIsSplit(int readSize) {
@@ -249,7 +371,7 @@ class RequestFramingTest {
         return String.join("", run(input, Integer.MAX_VALUE).reads);
     }
 
-    private static RequestException violation(String input) {
+    static RequestException violation(String input) {
         RequestFraming framing = framing(Integer.MAX_VALUE, input);
         return assertThrows(RequestException.class, () -> {
             while (framing.get() != null) {
@@ -270,12 +392,12 @@ class RequestFramingTest {
         return new Output(reads.toArray(String[]::new));
     }
 
-    private static RequestFraming framing(int readSize, String input) {
+    static RequestFraming framing(int readSize, String input) {
         return new RequestFraming(reader(readSize, input), 64 * 1024, 16 * 1024);
     }
 
     /** A source that hands {@code input} over in reads of at most {@code readSize} bytes, then ends. */
-    private static DataReader reader(int readSize, String input) {
+    static DataReader reader(int readSize, String input) {
         byte[] bytes = input.getBytes(StandardCharsets.ISO_8859_1);
         Deque<byte[]> reads = new ArrayDeque<>();
         for (int from = 0; from < bytes.length; from += readSize) {
@@ -284,7 +406,7 @@ class RequestFramingTest {
         return DataReader.create(reads::poll);
     }
 
-    private static String text(byte[] bytes) {
+    static String text(byte[] bytes) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(bytes);
         return out.toString(StandardCharsets.ISO_8859_1);

@@ -25,7 +25,7 @@ public final class TestServers {
      * Prometheus wants one set of labels per meter name): series a scrape may hold besides the service's own.
      */
     public static final List<String> OTHER_TEST_PREFIXES = List.of("labels_on_", "overflow_cap_", "stranger_", "phtest_", "frtest", "sttest_",
-                                                                     "bodysz_", "http_server_");
+                                                                     "extest_", "exoff_", "trtest", "bodysz_", "http_server_");
 
     private TestServers() {
     }

@@ -1,6 +1,7 @@
 package io.requestmetrics.metrics;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,15 @@ import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Timer;
 import io.helidon.service.registry.Services;
 
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.requestmetrics.metrics.trace.Tracing;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -25,6 +35,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -71,6 +82,8 @@ public class RequestMetricsFilterBenchmark {
     private RequestMetricsFilter bodySizesOffFilter;
     private RequestMetricsFilter otelLabelsFilter;
     private RequestMetricsFilter otelFilter;
+    private RequestMetricsFilter spansFilter;
+    private SdkTracerProvider tracerProvider;
     private NaiveRequestMetricsFilter naive;
     private Timer floorTimer;
     private ExcludedPaths excludedPaths;
@@ -78,6 +91,8 @@ public class RequestMetricsFilterBenchmark {
     private final AtomicLong floorInFlight = new AtomicLong();
 
     private final StubExchange.Request knownApi = StubExchange.get("/v1/models/llama3.2-3b", "/v1/models/{model_id}");
+    private final StubExchange.Request sampled = StubExchange.get("/v1/models/llama3.2-3b", "/v1/models/{model_id}",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
     private final StubExchange.Request unknownPath = StubExchange.get("/v2/no/such/path");
     private final StubExchange.Request excluded = StubExchange.get("/observe/metrics");
     private final StubExchange.Response ok = StubExchange.answered(Status.OK_200);
@@ -102,6 +117,17 @@ public class RequestMetricsFilterBenchmark {
                                                                       "body-sizes.enabled", "false")), registry);
         otelLabelsFilter = new RequestMetricsFilter(settings(withLabels(Map.of("prefix", "otel_labels"))), registry);
         otelFilter = new RequestMetricsFilter(settings(withLabels(Map.of("naming", "otel"))), registry);
+        // Spans on: the SDK's default sampler and batch processor, exporting to nowhere (the export thread's cost is
+        // not on the request path; its queue drops what it cannot take).
+        tracerProvider = SdkTracerProvider.builder()
+                .addSpanProcessor(BatchSpanProcessor.builder(new DiscardingExporter()).build())
+                .build();
+        OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+                .setTracerProvider(tracerProvider)
+                .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+                .build();
+        spansFilter = new RequestMetricsFilter(settings(Map.of("prefix", "spans")), registry,
+                                               Tracing.withSpans(sdk, true));
         naive = new NaiveRequestMetricsFilter(registry, "naive", config, Set.copyOf(ROUTED_APIS));
         excludedPaths = new ExcludedPaths(config.excludedPaths());
         apiResolver = new ApiResolver(ROUTED_APIS, config.versionPrefixes());
@@ -159,6 +185,41 @@ public class RequestMetricsFilterBenchmark {
     @Benchmark
     public void hotPathKnownApi() {
         filter.filter(chain, knownApi, ok);
+    }
+
+    /** A sampled traceparent, spans off: both histograms carry the exemplar. */
+    @Benchmark
+    public void hotPathSampledTraceparent() {
+        filter.filter(chain, sampled, ok);
+    }
+
+    /** A sampled traceparent, spans on: a SERVER span per request, child of it, and its exemplar. */
+    @Benchmark
+    public void hotPathWithSpans() {
+        spansFilter.filter(chain, sampled, ok);
+    }
+
+    @TearDown
+    public void tearDown() {
+        tracerProvider.shutdown().join(5, TimeUnit.SECONDS);
+    }
+
+    /** Takes every batch and keeps nothing. */
+    private static final class DiscardingExporter implements SpanExporter {
+        @Override
+        public CompletableResultCode export(Collection<SpanData> spans) {
+            return CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public CompletableResultCode flush() {
+            return CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public CompletableResultCode shutdown() {
+            return CompletableResultCode.ofSuccess();
+        }
     }
 
     @Benchmark

@@ -12,6 +12,8 @@ import io.helidon.common.uri.UriInfo;
 import io.helidon.common.uri.UriPath;
 import io.helidon.common.uri.UriQuery;
 import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpPrologue;
 import io.helidon.http.Method;
 import io.helidon.http.RoutedPath;
@@ -19,6 +21,7 @@ import io.helidon.http.ServerRequestHeaders;
 import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.ServerResponseTrailers;
 import io.helidon.http.Status;
+import io.helidon.http.WritableHeaders;
 import io.helidon.http.media.ReadableEntity;
 import io.helidon.webserver.ListenerContext;
 import io.helidon.webserver.ProxyProtocolData;
@@ -68,9 +71,19 @@ final class StubExchange {
 
     /** A GET request for one fixed path that matched the route {@code template} (null: none). */
     static Request get(String path, String template) {
+        return get(path, template, WritableHeaders.create());
+    }
+
+    /** As {@link #get(String, String)}, with a {@code traceparent} header. */
+    static Request get(String path, String template, String traceparent) {
+        return get(path, template, WritableHeaders.create().add(HeaderValues.create(HeaderNames.create("traceparent"),
+                                                                                      traceparent)));
+    }
+
+    private static Request get(String path, String template, WritableHeaders<?> headers) {
         return new Request(HttpPrologue.create("HTTP/1.1", "HTTP", "1.1", Method.GET, UriPath.create(path),
                                                UriQuery.empty(), UriFragment.empty()),
-                           template);
+                           template, ServerRequestHeaders.create(headers));
     }
 
     /** A response that already carries its final status, as it does when {@code proceed()} returns. */
@@ -81,10 +94,12 @@ final class StubExchange {
     static final class Request implements RoutingRequest {
         private final HttpPrologue prologue;
         private final String matchingPattern;
+        private final ServerRequestHeaders headers;
 
-        private Request(HttpPrologue prologue, String matchingPattern) {
+        private Request(HttpPrologue prologue, String matchingPattern, ServerRequestHeaders headers) {
             this.prologue = prologue;
             this.matchingPattern = matchingPattern;
+            this.headers = headers;
         }
 
         /** As Helidon's HTTP/1 request answers it: a new {@code Optional} of the field each time. */
@@ -188,9 +203,10 @@ final class StubExchange {
             throw unsupported();
         }
 
+        /** The request's headers, made once: none, or one {@code traceparent}. */
         @Override
         public ServerRequestHeaders headers() {
-            throw unsupported();
+            return headers;
         }
 
         @Override

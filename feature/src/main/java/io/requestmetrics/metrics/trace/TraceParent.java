@@ -1,0 +1,123 @@
+package io.requestmetrics.metrics.trace;
+
+import io.helidon.http.Header;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.ServerRequestHeaders;
+
+/**
+ * The W3C Trace Context {@code traceparent} header (https://www.w3.org/TR/trace-context/), read without the
+ * OpenTelemetry SDK, for exemplars when the service makes no spans of its own.
+ * <p>
+ * Valid: {@code version "-" trace-id "-" parent-id "-" trace-flags}, every field lower-case hex, the version not
+ * {@code ff}, neither id all zeros; version {@code 00} is exactly 55 characters, a later version at least 55 and, if
+ * longer, followed by {@code -} (the spec's forward compatibility). Anything else, and a request with more than one
+ * {@code traceparent}, is ignored as the spec says: no error, no log line. Only a {@link Validity#SAMPLED} header
+ * (trace-flags with bit 0 set) allocates: its ids are the exemplar's.
+ */
+public final class TraceParent {
+
+    /** The header's name. */
+    public static final HeaderName NAME = HeaderNames.create("traceparent");
+
+    private static final int LENGTH = 55;
+
+    /** What a {@code traceparent} value is. */
+    public enum Validity {
+        /** Not a valid header: ignored. */
+        INVALID,
+        /** Valid, and the caller did not sample the trace: no exemplar. */
+        NOT_SAMPLED,
+        /** Valid and sampled. */
+        SAMPLED
+    }
+
+    private TraceParent() {
+    }
+
+    /**
+     * The request's sampled incoming trace.
+     *
+     * @param headers the request's headers
+     * @return the trace (its trace id, and the caller's span id as span id), or {@link RequestTrace#NONE} if the
+     *         header is absent, repeated, invalid or not sampled
+     */
+    static RequestTrace sampled(ServerRequestHeaders headers) {
+        if (!headers.contains(NAME)) {
+            return RequestTrace.NONE;
+        }
+        Header header = headers.get(NAME);
+        if (header.valueCount() != 1) {
+            return RequestTrace.NONE;
+        }
+        String value = header.get();
+        if (validity(value) != Validity.SAMPLED) {
+            return RequestTrace.NONE;
+        }
+        return new RequestTrace.Incoming(value.substring(3, 35), value.substring(36, 52));
+    }
+
+    /**
+     * @param value a {@code traceparent} header's value
+     * @return whether it is valid, and sampled
+     */
+    public static Validity validity(String value) {
+        int length = value.length();
+        if (length < LENGTH) {
+            return Validity.INVALID;
+        }
+        int version = hex(value, 0, 2);
+        if (version < 0 || version == 0xff
+                || (version == 0 ? length != LENGTH : length > LENGTH && value.charAt(LENGTH) != '-')) {
+            return Validity.INVALID;
+        }
+        if (value.charAt(2) != '-' || value.charAt(35) != '-' || value.charAt(52) != '-') {
+            return Validity.INVALID;
+        }
+        if (!nonZeroHex(value, 3, 35) || !nonZeroHex(value, 36, 52)) {
+            return Validity.INVALID;
+        }
+        int flags = hex(value, 53, 55);
+        if (flags < 0) {
+            return Validity.INVALID;
+        }
+        return (flags & 1) == 1 ? Validity.SAMPLED : Validity.NOT_SAMPLED;
+    }
+
+    // Lower-case hex of [from, to) with at least one digit that is not 0.
+    private static boolean nonZeroHex(String value, int from, int to) {
+        boolean nonZero = false;
+        for (int i = from; i < to; i++) {
+            int digit = digit(value.charAt(i));
+            if (digit < 0) {
+                return false;
+            }
+            nonZero |= digit != 0;
+        }
+        return nonZero;
+    }
+
+    // The value of lower-case hex [from, to), or -1.
+    private static int hex(String value, int from, int to) {
+        int result = 0;
+        for (int i = from; i < to; i++) {
+            int digit = digit(value.charAt(i));
+            if (digit < 0) {
+                return -1;
+            }
+            result = result << 4 | digit;
+        }
+        return result;
+    }
+
+    // The spec allows lower-case hex only: an upper-case digit makes the header invalid.
+    private static int digit(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        return -1;
+    }
+}
