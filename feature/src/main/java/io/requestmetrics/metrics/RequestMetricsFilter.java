@@ -179,15 +179,14 @@ public final class RequestMetricsFilter implements Filter {
                 }
             }
             try {
+                // Sizes first: a scrape that sees the request counted sees its sizes too. Neither records anything
+                // that can fail per request (meters are made once per label values, sizes are counted as they pass).
                 if (bodyBytes != null) {
                     bodySizes.record(api, method, route, status, requestMethod, req, res, bodyBytes);
                 }
+                meters.ended(inFlightSlot, start, api, method, route, status, duration, firstByteNanos, trace);
             } finally {
-                try {
-                    meters.ended(inFlightSlot, start, api, method, route, status, duration, firstByteNanos, trace);
-                } finally {
-                    trace.ended(status, template == null ? null : RouteTable.label(template), thrown);
-                }
+                trace.ended(status, template == null ? null : RouteTable.label(template), thrown);
             }
         }
     }

@@ -148,6 +148,9 @@ class RequestMetricsConfigTest {
             "body-sizes.buckets.0=1024,body-sizes.buckets.1=512|Invalid configuration "
                     + "server.features.request-metrics.body-sizes.buckets: bounds must be positive and strictly increasing, "
                     + "got 512 after 1024",
+            "body-sizes.buckets.0=1024,body-sizes.buckets.1=1024|Invalid configuration "
+                    + "server.features.request-metrics.body-sizes.buckets: bounds must be positive and strictly increasing, "
+                    + "got 1024 after 1024",
             "body-sizes.buckets=1024|Invalid configuration server.features.request-metrics.body-sizes.buckets: got '1024', "
                     + "expected a list: set its items by index, e.g. server.features.request-metrics.body-sizes.buckets.0=...",
             "naming=otel,labels.0=api,labels.1=status|Invalid configuration server.features.request-metrics.labels: under "
