@@ -63,7 +63,7 @@ const pct = (x) => `${round12(x * 100)}%`;
 // The buckets when no app.yaml sets server.features.request-metrics.buckets: the default, declared once, in
 // RequestMetricsConfig.DEFAULT_BUCKETS_SECONDS (read from the source, so that it is not declared a second time here).
 function defaultBuckets() {
-  const source = path.join(ROOT, "src/main/java/io/requestmetrics/metrics/RequestMetricsConfig.java");
+  const source = path.join(ROOT, "feature/src/main/java/io/requestmetrics/metrics/RequestMetricsConfig.java");
   const match = /DEFAULT_BUCKETS_SECONDS\s*=\s*List\.of\(([^)]*)\)/.exec(fs.readFileSync(source, "utf8"));
   if (!match) die(`${source}: no DEFAULT_BUCKETS_SECONDS = List.of(...) to read the default buckets from`);
   return match[1].split(",").map((b) => Number(b.trim()));
