@@ -28,7 +28,7 @@ if ! command -v wrk >/dev/null; then
         || fail "cannot install wrk (apt-get install -y wrk, as root)"
 fi
 
-BENCHMARKS=(hotPathKnownApi hotPathSampledTraceparent hotPathWithSpans hotPathFirstByteOff hotPathAllLabels hotPathAllLabelsFirstByteOff hotPathUnknownPath excludedPath floor naiveKnownApi clockPair timerRecord
+BENCHMARKS=(hotPathKnownApi hotPathBodySizesOff hotPathOtelLabels hotPathOtel hotPathSampledTraceparent hotPathWithSpans hotPathFirstByteOff hotPathAllLabels hotPathAllLabelsFirstByteOff hotPathUnknownPath excludedPath floor naiveKnownApi clockPair timerRecord
             floorWithInFlight floorWithInFlightByStartTick resolveKnownApi)
 RESULTS=target/bench/jmh-smoke.csv
 rm -f "$RESULTS"
@@ -45,7 +45,7 @@ log "JMH: ${#BENCHMARKS[@]} benchmarks ran (${ran} result rows, gc profiler incl
 log "load: bench/load.sh, 2 rounds of 1 s"
 BENCH_JAR=target/bench/request-metrics.jar BENCH_ROUNDS=2 BENCH_DURATION=1 BENCH_WARMUP=1 BENCH_TIMEOUT=150 \
     BENCH_OUT=target/bench/load-smoke timeout 180 bash bench/load.sh || fail "bench/load.sh failed"
-for line in 'metrics on / off' 'A/A: off2 / off' 'KPI extended / off' 'empty filter / off' 'floor filter / off' 'Scrape of /observe/metrics'; do
+for line in 'metrics on / off' 'A/A: off2 / off' 'KPI extended / off' 'empty filter / off' 'floor filter / off' 'CPU per request ratios' 'Scrape of /observe/metrics'; do
     grep -qF "$line" target/bench/load-smoke/summary.txt || fail "bench/load.sh printed no '$line'"
 done
 log "scrape cost: bench ScrapeCostMain, load phases of 1 s"

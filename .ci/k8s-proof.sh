@@ -19,7 +19,7 @@
 #   3. prometheus-e2e.sh: three replicas of the service jar and a real prometheus on 127.0.0.1, scrape
 #      config from the rendered manifests, known traffic per replica, assertions through the Prometheus
 #      HTTP API, and the prometheus-adapter query and the long-running gauge and alert with K requests held
-#      in flight on one replica.
+#      in flight on one replica. Three runs: the defaults, every opt-in label on, and naming otel.
 # Last line: "k8s-proof: N passed, N failed"; exit code 0 only if every stage passed.
 #
 # Environment: JAVA_HOME (a JDK 21+; default: the newest under /usr/lib/jvm, see scripts/jdk.sh),
@@ -128,6 +128,11 @@ fi
 
 # ------------------------------------------------------------------------------------------ 2. rules
 stage "2. SLO generator, promtool check rules + unit tests, mutation check"
+if node "$HERE/fleet-rules.mjs" --check; then
+  pass "the fleet group of k8s/components/monitoring/prometheusrule.yaml is what fleet-rules.mjs gives (both namings)"
+else
+  fail "the fleet group of prometheusrule.yaml is stale: run node .ci/k8s/fleet-rules.mjs"
+fi
 if node "$HERE/slo-rules.mjs" --check; then
   pass "k8s/components/monitoring/prometheusrule-slo.yaml is what slo-rules.mjs makes of slo.yaml"
 else
@@ -244,6 +249,26 @@ if ((e2e_rc == 0)); then
 else
   fail "e2e with every opt-in label on"
   for f in "$WORK"/e2e-labels*/service-*.log; do [[ -f $f ]] && { echo "--- $f (tail)"; tail -20 "$f"; }; done
+fi
+
+# The same e2e with the replicas on naming otel (http_server_*, http_response_status_code): the recording rules, the SLO
+# rules, the long-running alert and the adapter query read both namings, so every check must hold unchanged.
+e2e_rc=0
+if [[ -f $WORK/facts.json ]]; then
+  E2E_NAMING=otel "$HERE/prometheus-e2e.sh" "$WORK/facts.json" "$WORK/rules/rules.yaml" "$JAR" "$WORK/e2e-otel" || e2e_rc=$?
+  if ((e2e_rc == 75)); then
+    e2e_rc=0
+    E2E_NAMING=otel "$HERE/prometheus-e2e.sh" "$WORK/facts.json" "$WORK/rules/rules.yaml" "$JAR" "$WORK/e2e-otel-retry" \
+        || e2e_rc=$?
+  fi
+else
+  e2e_rc=1
+fi
+if ((e2e_rc == 0)); then
+  pass "e2e with naming otel: every check above holds"
+else
+  fail "e2e with naming otel"
+  for f in "$WORK"/e2e-otel*/service-*.log; do [[ -f $f ]] && { echo "--- $f (tail)"; tail -20 "$f"; }; done
 fi
 
 echo

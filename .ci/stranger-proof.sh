@@ -41,7 +41,9 @@ unexpected=$(unzip -Z1 "$jar" | grep -v '/$' \
     | grep -Ev '^io/requestmetrics/(metrics|metrics/trace|config)/[A-Za-z0-9$]+\.class$' \
     | grep -Ev '^META-INF/(MANIFEST\.MF|services/io\.helidon\.webserver\.spi\.ServerFeatureProvider|services/io\.helidon\.metrics\.providers\.micrometer\.spi\.SpanContextSupplierProvider|maven/io\.requestmetrics/helidon-request-metrics/pom\.(xml|properties))$' || true)
 [ -z "$unexpected" ] || fail "the feature jar holds more than the feature: $unexpected"
-unzip -Z1 "$jar" | grep -q '^io/requestmetrics/metrics/RequestMetricsFeature.class$' || fail "no RequestMetricsFeature in the jar"
+# From a captured listing: grep -q stops reading at its match, and under pipefail unzip's SIGPIPE would fail the check.
+listing=$(unzip -Z1 "$jar")
+grep -q '^io/requestmetrics/metrics/RequestMetricsFeature.class$' <<<"$listing" || fail "no RequestMetricsFeature in the jar"
 [ "$(unzip -p "$jar" META-INF/services/io.helidon.webserver.spi.ServerFeatureProvider)" = "io.requestmetrics.metrics.RequestMetricsFeatureProvider" ] \
     || fail "the ServerFeatureProvider entry is not the feature's alone"
 deps=$(python3 - "$m2/helidon-request-metrics-$version.pom" <<'PY'

@@ -11,11 +11,14 @@
 #   kpi   request metrics off, Helidon's built-in KPI metrics with extended: true on the API socket (bench/kpi-extended.yaml)
 #   empty request metrics off, plus a filter that only calls proceed(): the cost of Helidon's filter chain itself
 #   floor request metrics off, plus a filter doing only the JMH floor (clock pair + one histogram record)
+#   bsoff request metrics on, body sizes off (body-sizes.enabled=false): not run by default, name it in BENCH_SERVERS
 # (empty and floor run bench/src/main/java/io/requestmetrics/bench/ReferenceFilterMain.java.)
 # It drives each in turn with wrk on a trivial GET (BENCH_PATH, /v1/health) at saturation. Each round runs every
 # server once, in the order on, off, off2, kpi, empty, floor, and the next round in reverse (ABBA, so that a slow drift
 # of the machine cancels); each ratio (on/off, off2/off, kpi/off, ...) is taken within one round. It prints every run,
-# then per server the medians of throughput, p50 and p99, and per comparison the median, min and max of the ratios.
+# then per server the medians of throughput, p50, p99 and server CPU time per request, and per comparison the median,
+# min and max of the ratios of throughput and of CPU per request. CPU per request (the server process's user + system
+# time over the requests wrk completed) depends far less than throughput on what else runs on a shared machine.
 #
 # Then, on the "on" server: it requests every (api, status) pair the service can produce, times scrapes of
 # /observe/metrics idle and under load, compares the API's throughput and p99 with and without a scraper running,
@@ -117,7 +120,7 @@ OUT=${BENCH_OUT:-$REPO_ROOT/target/bench/load/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 RUNS=$OUT/runs.tsv
-printf 'round\tserver\trps\tp50_us\tp99_us\n' > "$RUNS"
+printf 'round\tserver\trps\tp50_us\tp99_us\tcpu_us_per_request\n' > "$RUNS"
 
 {
     echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(free -m | awk '/Mem:/ {print $2 " MiB"}')"
@@ -138,6 +141,7 @@ start_server() {
     case $name in
         on) ;;
         off | off2) props+=(-Dserver.features.request-metrics.enabled=false) ;;
+        bsoff) props+=(-Dserver.features.request-metrics.body-sizes.enabled=false) ;;
         kpi) config=$REPO_ROOT/bench/kpi-extended.yaml ;;
         spans) ;;
         empty | floor) props+=(-Dserver.features.request-metrics.enabled=false -Dbench.filter=$name)
@@ -200,6 +204,9 @@ run_wrk() {
     echo "$rps $p50 $p99"
 }
 
+CLOCK_TICKS=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # utime + stime of one process, in clock ticks
+
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "nan"; exit } if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 log "warm-up: ${WARMUP}s per server"
@@ -213,10 +220,14 @@ for round in $(seq 1 "$ROUNDS"); do
         order=(); for ((i = ${#SERVERS[@]} - 1; i >= 0; i--)); do order+=("${SERVERS[$i]}"); done
     fi
     for name in "${order[@]}"; do
+        ticks=$(cpu_ticks "${PID[$name]}")
         result=$(run_wrk "$name" "$DURATION" "round$round")
+        ticks=$(( $(cpu_ticks "${PID[$name]}") - ticks ))
         read -r rps p50 p99 <<< "$result"
-        printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$rps" "$p50" "$p99" >> "$RUNS"
-        log "round $round/$ROUNDS $name: $rps req/s, p50 ${p50}us, p99 ${p99}us"
+        requests=$(awk '/ requests in / { print $1; exit }' "$OUT/wrk-$name-round$round.txt")
+        cpu=$(awk -v t="$ticks" -v hz="$CLOCK_TICKS" -v n="$requests" 'BEGIN { printf "%.2f", t * 1000000 / hz / n }')
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$rps" "$p50" "$p99" "$cpu" >> "$RUNS"
+        log "round $round/$ROUNDS $name: $rps req/s, p50 ${p50}us, p99 ${p99}us, ${cpu}us CPU per request"
     done
 done
 
@@ -227,26 +238,30 @@ column_median() { awk -F'\t' -v s="$1" -v c="$2" 'NR > 1 && $2 == s { print $c }
 {
     echo
     echo "Per server (median of $ROUNDS runs of ${DURATION}s):"
-    printf '  %-5s %12s %10s %10s\n' server req/s p50_us p99_us
+    printf '  %-5s %12s %10s %10s %12s\n' server req/s p50_us p99_us cpu_us/req
     for name in "${SERVERS[@]}"; do
-        printf '  %-5s %12.0f %10.0f %10.0f\n' "$name" "$(column_median "$name" 3)" "$(column_median "$name" 4)" \
-            "$(column_median "$name" 5)"
+        printf '  %-5s %12.0f %10.0f %10.0f %12.2f\n' "$name" "$(column_median "$name" 3)" "$(column_median "$name" 4)" \
+            "$(column_median "$name" 5)" "$(column_median "$name" 6)"
     done
-    echo
-    echo "Throughput ratios, one per round (same round, adjacent in time):"
+    for column in 3 6; do
+        echo
+        if [[ $column == 3 ]]; then echo "Throughput ratios, one per round (same round, adjacent in time):"
+        else echo "CPU per request ratios, one per round (server user + system time over requests completed):"; fi
     printf '  %-22s %8s %8s %8s   %s\n' comparison median min max "all rounds"
     for pair in "on off metrics on / off" "off2 off A/A: off2 / off" "kpi off KPI extended / off" \
                 "empty off empty filter / off" "floor off floor filter / off" "floor empty floor filter / empty" \
-                "on floor metrics on / floor" "on empty metrics on / empty" "spans off spans / off" "spans on spans / on"; do
+                "on floor metrics on / floor" "on empty metrics on / empty" "spans off spans / off" "spans on spans / on" \
+                "on bsoff body sizes on / off"; do
         read -r a b label <<< "$pair"
         [[ -n ${PID[$a]:-} && -n ${PID[$b]:-} ]] || continue
         ratios=()
         for round in $(seq 1 "$ROUNDS"); do
-            ratios+=("$(awk -v x="$(value "$round" "$a" 3)" -v y="$(value "$round" "$b" 3)" 'BEGIN { printf "%.3f", x / y }')")
+            ratios+=("$(awk -v x="$(value "$round" "$a" "$column")" -v y="$(value "$round" "$b" "$column")" 'BEGIN { printf "%.3f", x / y }')")
         done
         sorted=$(printf '%s\n' "${ratios[@]}" | sort -g)
         printf '  %-22s %8.3f %8s %8s   %s\n' "$label" "$(printf '%s\n' "${ratios[@]}" | median)" \
             "$(head -1 <<< "$sorted")" "$(tail -1 <<< "$sorted")" "${ratios[*]}"
+    done
     done
 } | tee "$OUT/summary.txt"
 

@@ -39,6 +39,7 @@
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { NAMINGS } from "./fleet-rules.mjs";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
@@ -50,9 +51,14 @@ const NS = args.namespace;
 const POLL_MS = 500;
 const TIMEOUT_MS = Number(args["timeout-ms"] ?? 60000);
 const sel = `job="${JOB}"`;
-const TTFB = "llama_stack_request_time_to_first_byte_seconds";
-const DURATION = "llama_stack_request_duration_seconds";
-const LONG_RUNNING = "llama_stack_long_running_requests";
+// The replicas' naming (server.features.request-metrics.naming): the raw series and the status label it publishes.
+const NAMING = NAMINGS.find((n) => n.naming === (args.naming ?? "llama-stack"));
+if (!NAMING) throw new Error(`--naming ${args.naming}: expected one of ${NAMINGS.map((n) => n.naming).join(", ")}`);
+const REQUESTS = NAMING.requests;
+const ST = NAMING.status;
+const TTFB = NAMING.firstByte;
+const DURATION = NAMING.duration;
+const LONG_RUNNING = NAMING.longRunning;
 const LR_SECONDS = Number(args["long-running-seconds"] ?? 0);
 
 let passed = 0;
@@ -148,8 +154,8 @@ async function send(rep, apiName, urlPath, phase, init) {
   return res.status;
 }
 const byPodApiStatus = async () => {
-  const r = await query(`sum by (pod, api, status) (llama_stack_requests_total{${sel}})`);
-  return new Map(r.result.map((s) => [`${s.metric.pod} ${s.metric.api} ${s.metric.status}`, Number(s.value[1])]));
+  const r = await query(`sum by (pod, api, ${ST}) (${REQUESTS}{${sel}})`);
+  return new Map(r.result.map((s) => [`${s.metric.pod} ${s.metric.api} ${s.metric[ST]}`, Number(s.value[1])]));
 };
 const scrapeTimes = async () => {
   const r = await query(`timestamp(up{${sel}})`);
@@ -241,7 +247,7 @@ console.log(`  traffic: ${[...sentPerPod.entries()].map(([p, n]) => `${p}: ${n}`
 console.log(`  sent, all replicas: ${fmt(sent)}`);
 
 // 4. exact counts
-const after = await poll("llama_stack_requests_total per (pod, api, status) equals what each replica was sent, priming included", async () => {
+const after = await poll(`${REQUESTS} per (pod, api, status) equals what each replica was sent, priming included`, async () => {
   const seen = await byPodApiStatus();
   const f = foreign(seen, sentRaw);
   return { ok: sameMap(seen, sentRaw), abort: f.length > 0, foreign: f, detail: `sent {${fmt(sentRaw)}} prometheus {${fmt(seen)}}` };
@@ -259,22 +265,22 @@ const t1 = await scrapeTimes();
 {
   const parts = replicas.map((rep) => {
     const ms = Math.round((t1.get(rep.pod) - t0.get(rep.pod)) * 1000);
-    return `increase(llama_stack_requests_total{${sel},pod="${rep.pod}"}[${ms}ms] @ ${t1.get(rep.pod).toFixed(3)})`;
+    return `increase(${REQUESTS}{${sel},pod="${rep.pod}"}[${ms}ms] @ ${t1.get(rep.pod).toFixed(3)})`;
   });
-  const q = `sum by (api, status) (\n    ${parts.join("\n    or ")}\n  )`;
+  const q = `sum by (api, ${ST}) (\n    ${parts.join("\n    or ")}\n  )`;
   console.log(`  window per replica: ${replicas.map((r) => `${r.name} ${(t1.get(r.pod) - t0.get(r.pod)).toFixed(3)}s`).join(", ")}\n  ${q}`);
   const r = await query(q);
-  const seen = new Map(r.result.map((s) => [`${s.metric.api} ${s.metric.status}`, Number(s.value[1])]));
+  const seen = new Map(r.result.map((s) => [`${s.metric.api} ${s.metric[ST]}`, Number(s.value[1])]));
   const keys = [...new Set([...seen.keys(), ...sent.keys()])].sort();
   const bad = keys.filter((k) => Math.abs((seen.get(k) ?? 0) - (sent.get(k) ?? 0)) > 1e-9);
   report(
     r.result.length > 0 && bad.length === 0,
-    `sum by (api, status) (increase(llama_stack_requests_total)) over the window = the traffic sent to the three replicas (${keys.length} series, ${[...sent.values()].reduce((a, b) => a + b, 0)} requests)`,
+    `sum by (api, ${ST}) (increase(${REQUESTS})) over the window = the traffic sent to the three replicas (${keys.length} series, ${[...sent.values()].reduce((a, b) => a + b, 0)} requests)`,
     `differ: ${bad.map((k) => `${k}: sent ${sent.get(k) ?? 0}, increase ${seen.get(k)}`).join("; ")}`,
   );
 }
-await poll("llama_stack_request_duration_seconds_count per api equals the requests sent, all replicas", async () => {
-  const r = await query(`sum by (api) (llama_stack_request_duration_seconds_count{${sel}})`);
+await poll(`${DURATION}_count per api equals the requests sent, all replicas`, async () => {
+  const r = await query(`sum by (api) (${DURATION}_count{${sel}})`);
   const seen = new Map(r.result.map((s) => [s.metric.api, Number(s.value[1])]));
   const want = new Map();
   for (const [k, v] of sentRaw) add(want, k.split(" ")[1], v);
@@ -284,21 +290,21 @@ await poll("llama_stack_request_duration_seconds_count per api equals the reques
 // 4b. time to first byte. Every request of this run sent its status line and headers (the primed stream was cut
 // after its status line arrived), so the histogram observed each one, under its final labels: no request ended
 // before its headers here, and _count equals requests_total for every (pod, api, status).
-const byPodApiStatusOf = async (q) => new Map((await query(q)).result.map((s) => [`${s.metric.pod} ${s.metric.api} ${s.metric.status}`, Number(s.value[1])]));
+const byPodApiStatusOf = async (q) => new Map((await query(q)).result.map((s) => [`${s.metric.pod} ${s.metric.api} ${s.metric[ST]}`, Number(s.value[1])]));
 const ttfbMatchesRequests = async () => {
-  const ttfb = await byPodApiStatusOf(`sum by (pod, api, status) (${TTFB}_count{${sel}})`);
-  const requests = await byPodApiStatusOf(`sum by (pod, api, status) (llama_stack_requests_total{${sel}})`);
+  const ttfb = await byPodApiStatusOf(`sum by (pod, api, ${ST}) (${TTFB}_count{${sel}})`);
+  const requests = await byPodApiStatusOf(`sum by (pod, api, ${ST}) (${REQUESTS}{${sel}})`);
   return { ttfb, requests, ok: ttfb.size > 0 && ttfb.size === requests.size && sameMap(ttfb, requests) };
 };
-await poll(`${TTFB}_count per (pod, api, status) equals llama_stack_requests_total and what was sent (every request sent its headers, the cut 499 too)`, async () => {
+await poll(`${TTFB}_count per (pod, api, status) equals ${REQUESTS} and what was sent (every request sent its headers, the cut 499 too)`, async () => {
   const { ttfb, requests, ok } = await ttfbMatchesRequests();
   return { ok: ok && sameMap(ttfb, sentRaw), detail: `sent {${fmt(sentRaw)}} ttfb {${fmt(ttfb)}} requests {${fmt(requests)}}` };
 });
 {
   // A request's first byte never comes after its end: in every (pod, api, status, le) bucket both histograms have, the
   // time-to-first-byte count is at least the duration's, and per (pod, api, status) its _sum is at most the duration's.
-  const byBucket = async (m) => new Map((await query(`sum by (pod, api, status, le) (${m}_bucket{${sel}})`)).result
-    .map((s) => [`${s.metric.pod} ${s.metric.api} ${s.metric.status} le=${s.metric.le === "+Inf" ? "+Inf" : Number(s.metric.le)}`, Number(s.value[1])]));
+  const byBucket = async (m) => new Map((await query(`sum by (pod, api, ${ST}, le) (${m}_bucket{${sel}})`)).result
+    .map((s) => [`${s.metric.pod} ${s.metric.api} ${s.metric[ST]} le=${s.metric.le === "+Inf" ? "+Inf" : Number(s.metric.le)}`, Number(s.value[1])]));
   const t = await byBucket(TTFB);
   const d = await byBucket(DURATION);
   const common = [...t.keys()].filter((k) => d.has(k));
@@ -307,8 +313,8 @@ await poll(`${TTFB}_count per (pod, api, status) equals llama_stack_requests_tot
   report(common.length > 0 && bad.length === 0 && les.length >= 2,
     `${TTFB}_bucket >= ${DURATION}_bucket in each of the ${common.length} (pod, api, status, le) buckets both have (${les.join(" ")})`,
     `ttfb < duration: ${bad.map((k) => `${k}: ${t.get(k)} < ${d.get(k)}`).join("; ").slice(0, 400)}`);
-  const ts = await byPodApiStatusOf(`sum by (pod, api, status) (${TTFB}_sum{${sel}})`);
-  const ds = await byPodApiStatusOf(`sum by (pod, api, status) (${DURATION}_sum{${sel}})`);
+  const ts = await byPodApiStatusOf(`sum by (pod, api, ${ST}) (${TTFB}_sum{${sel}})`);
+  const ds = await byPodApiStatusOf(`sum by (pod, api, ${ST}) (${DURATION}_sum{${sel}})`);
   const badSum = [...ts.keys()].filter((k) => !(ds.has(k) && ts.get(k) <= ds.get(k)));
   report(ts.size > 0 && ts.size === ds.size && badSum.length === 0, `${TTFB}_sum <= ${DURATION}_sum for each of the ${ts.size} (pod, api, status)`,
     badSum.map((k) => `${k}: ${ts.get(k)} > ${ds.get(k)}`).join("; ").slice(0, 400));
@@ -316,7 +322,7 @@ await poll(`${TTFB}_count per (pod, api, status) equals llama_stack_requests_tot
 
 // 5. quantile over the fleet
 await poll("histogram_quantile(0.95, sum by (api, le) (rate(..._bucket[1m]))): one series per api, over the three replicas", async () => {
-  const r = await query(`histogram_quantile(0.95, sum by (api, le) (rate(llama_stack_request_duration_seconds_bucket{${sel}}[1m])))`);
+  const r = await query(`histogram_quantile(0.95, sum by (api, le) (rate(${DURATION}_bucket{${sel}}[1m])))`);
   const apis = r.result.map((s) => s.metric.api).sort();
   const onlyApi = r.result.every((s) => JSON.stringify(Object.keys(s.metric)) === '["api"]');
   const finite = r.result.every((s) => Number.isFinite(Number(s.value[1])) && Number(s.value[1]) > 0);
@@ -335,10 +341,14 @@ await poll(`histogram_quantile(0.95, sum by (api, le) (rate(${TTFB}_bucket[1m]))
 const records = [...new Map((facts.records ?? []).map((x) => [x.record, x])).values()];
 for (const rec of records) {
   const perApi = rec.record.startsWith("namespace_api:");
+  // namespace_pod: the in-flight gauge per pod, which prometheus-adapter serves the HPA
+  const perPod = rec.record.startsWith("namespace_pod:");
   const extra = Object.keys(rec.labels ?? {});
-  await poll(`recording rule ${rec.record}: data${perApi ? ", one series per api" : ""}, no pod label`, async () => {
+  await poll(`recording rule ${rec.record}: data${perApi ? ", one series per api" : ""}${perPod ? ", one series per pod" : ", no pod label"}`, async () => {
     const r = await query(rec.record.startsWith("slo:") ? rec.record : `${rec.record}{namespace="${NS}"}`);
-    const noPod = r.result.every((s) => !("pod" in s.metric) && !("instance" in s.metric));
+    const noPod = perPod
+      ? r.result.map((s) => s.metric.pod).sort().join() === replicas.map((x) => x.pod).sort().join() && r.result.every((s) => !("instance" in s.metric))
+      : r.result.every((s) => !("pod" in s.metric) && !("instance" in s.metric));
     let ok = r.result.length > 0 && noPod;
     if (perApi) {
       // one series per api and per value of the rule's own labels (slo)
@@ -380,7 +390,7 @@ if (sloRatio) {
     JSON.stringify(obj.result),
   );
   const le = (facts.records ?? []).map((x) => /_bucket\{le="([^"]+)"\}/.exec(x.expr ?? "")?.[1]).find(Boolean);
-  const b = await query(`count by (api) (llama_stack_request_duration_seconds_bucket{${sel},le="${le}"})`);
+  const b = await query(`count by (api) (${DURATION}_bucket{${sel},le="${le}"})`);
   report(
     b.result.map((s) => s.metric.api).sort().join() === APIS.join(),
     `the latency SLI's bucket le="${le}" is on the real scrape, for every api`,
@@ -472,7 +482,8 @@ async function longRunningWhileHeld(a, openedAt) {
       `long-running counts the streams only past the threshold: 0 before, first > 0 ${first ? ((first[0] - openedAt) / 1000).toFixed(3) : "?"}s after they opened (>= ${(earliest / 1000).toFixed(3)}s)`,
       JSON.stringify(samples.map(([t, v]) => [((t - openedAt) / 1000).toFixed(3), v])));
   }
-  const panel = facts.dashboardExprs.find((x) => x.expr.includes(`${LONG_RUNNING}:`));
+  // the recorded series keep the llama-stack name under either naming (fleet-rules.mjs)
+  const panel = facts.dashboardExprs.find((x) => x.expr.includes(`${NAMINGS[0].longRunning}:`));
   if (!panel) report(false, "dashboard has a long-running panel");
   else {
     const q = substitute(panel.expr);
@@ -498,7 +509,7 @@ async function longRunningWhileHeld(a, openedAt) {
   }
 }
 async function longRunningAfterCut(a) {
-  await poll(`streams cut: ${LONG_RUNNING} 0 for every (pod, api), ${ALERT_LR} gone, ${TTFB}_count still = llama_stack_requests_total per (pod, api, status)`, async () => {
+  await poll(`streams cut: ${LONG_RUNNING} 0 for every (pod, api), ${ALERT_LR} gone, ${TTFB}_count still = ${REQUESTS} per (pod, api, status)`, async () => {
     const r = await query(`sum by (pod, api) (${LONG_RUNNING}{${sel}})`);
     const nonZero = r.result.filter((s) => s.value[1] !== "0");
     const d = await api("/api/v1/alerts");
@@ -510,7 +521,7 @@ async function longRunningAfterCut(a) {
   // The K held streams sent their headers at once and lasted beyond the threshold: all K + 1 datasets 499s on a (the
   // primed one, cut at once, too) had their first byte within it; of their durations only the primed one is within it.
   const at = async (m) => {
-    const r = await query(`sum by (le) (${m}_bucket{${sel},pod="${a.pod}",api="datasets",status="499"})`);
+    const r = await query(`sum by (le) (${m}_bucket{${sel},pod="${a.pod}",api="datasets",${ST}="499"})`);
     return r.result.find((s) => Number(s.metric.le) === LR_SECONDS)?.value[1];
   };
   const [t, d] = [await at(TTFB), await at(DURATION)];
@@ -556,7 +567,7 @@ if (asg) {
     clearTimeout(hold);
   }
   await poll(`streams cut: ${K} more 499s for datasets on pod ${a.pod} (${K + 1} with the primed one), and the adapter query 0 for every pod`, async () => {
-    const r = await query(`llama_stack_requests_total{${sel},pod="${a.pod}",api="datasets",status="499"}`);
+    const r = await query(`${REQUESTS}{${sel},pod="${a.pod}",api="datasets",${ST}="499"}`);
     const n = r.result.reduce((acc, s) => acc + Number(s.value[1]), 0);
     const { m } = await perPod();
     return { ok: n === K + 1 && expectPods(m, () => 0), detail: `499s ${n}; adapter ${fmt(m)}` };

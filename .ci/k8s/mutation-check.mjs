@@ -11,7 +11,8 @@
 //   burn-rate alert  threshold x0.85 and x1.1; the long or the short window dropped
 //   every recording  (expr) + 1                                               -> a test naming it fails
 //   semantic         499 counted as a request; the latency SLI reads the next bucket up; the time-to-first-byte
-//                    rules read the duration histogram; the long-running rules read the in-flight gauge
+//                    rules read the duration histogram; the long-running rules read the in-flight gauge; the
+//                    otel naming's series are not read; its 499 counted as a request
 // A mutant runs against the test files that name its alert (`alertname: X`) or its recorded metric; the
 // semantic ones against the files with a 499 series / that bucket. Last line: "mutation: N of N mutants killed".
 import fs from "node:fs";
@@ -76,6 +77,15 @@ if (JSON.stringify(rules).includes('status!=\\"499\\"')) {
 const le = JSON.stringify(rules).match(/_bucket\{le=\\"([^\\]+)\\"\}/)?.[1];
 if (le) {
   add(`semantic: latency SLI reads le="+Inf" instead of le="${le}"`, filesNaming(`le="${le}"`), everywhere((e) => e.replaceAll(`_bucket{le="${le}"}`, '_bucket{le="+Inf"}')), null);
+}
+
+// The otel naming's series (.ci/k8s/fleet-rules.mjs): rules that no longer read them, or count its 499s.
+if (JSON.stringify(rules).includes("http_server_")) {
+  add("semantic: the otel naming's series are not read", filesNaming("http_server_"), everywhere((e) => e.replaceAll("http_server_", "http_absent_")), null);
+}
+if (JSON.stringify(rules).includes('http_response_status_code!=\\"499\\"')) {
+  add('semantic: 499 counted as a request under otel (http_response_status_code!="499" dropped)', filesNaming('http_response_status_code="499"'),
+      everywhere((e) => e.replaceAll('http_response_status_code!="499"', 'http_response_status_code!="none"')), null);
 }
 
 const TTFB = "llama_stack_request_time_to_first_byte_seconds_bucket";

@@ -89,12 +89,15 @@ wait_for() {
 # A request counts as long-running (llama_stack_long_running_requests) after 1 s instead of the default 10 s, so that
 # the streams held open below show up within seconds.
 LONG_RUNNING_SECONDS=1
+# E2E_NAMING: the replicas' server.features.request-metrics.naming (llama-stack, the service's, or otel); the rules,
+# the dashboard and the adapter query read both, so every check must hold under either.
+E2E_NAMING=${E2E_NAMING:-llama-stack}
 for r in "${REPLICAS[@]}"; do
   read -r name api admin pod <<< "$r"
   # E2E_SERVICE_OPTS: further -D settings for every replica (the proof turns the opt-in labels on with it).
   # shellcheck disable=SC2086
   APP_CONFIG="$WORK/app.yaml" "$JAVA" "-Dserver.features.request-metrics.long-running-threshold=PT${LONG_RUNNING_SECONDS}S" \
-    ${E2E_SERVICE_OPTS:-} \
+    "-Dserver.features.request-metrics.naming=$E2E_NAMING" ${E2E_SERVICE_OPTS:-} \
     -Dserver.host=127.0.0.1 "-Dserver.port=$api" \
     "-Dserver.sockets.$ADMIN_INDEX.host=127.0.0.1" "-Dserver.sockets.$ADMIN_INDEX.port=$admin" \
     -jar "$JAR" > "$WORK/service-$name.log" 2>&1 &
@@ -165,19 +168,28 @@ node -e '
   "$(IFS=';'; echo "${REPLICAS[*]}")" > "$WORK/replicas.json"
 node "$HERE/e2e-assert.mjs" --prometheus "http://127.0.0.1:$PROM_PORT" --facts "$FACTS" \
   --replicas "$WORK/replicas.json" --work "$WORK" --job "$JOB" --namespace "$NAMESPACE" --in-flight 10 \
-  --long-running-seconds "$LONG_RUNNING_SECONDS"
+  --long-running-seconds "$LONG_RUNNING_SECONDS" --naming "$E2E_NAMING"
 
 # ---------------------------------------------------------------- the labels the replicas carry
 # api and status only by default; the opt-in ones (method, route, outcome) when E2E_SERVICE_OPTS turns them on.
 read -r _ _ admin_b _ <<< "${REPLICAS[1]}"
 scrape=$(curl -sf --max-time 5 "http://127.0.0.1:$admin_b$METRICS_PATH" -H 'Accept: text/plain')
-if grep -q 'llama_stack_requests_total{.*method=".*outcome=".*route="' <<< "$scrape"; then labels_on=1; else labels_on=0; fi
-if [[ ${E2E_SERVICE_OPTS:-} == *labels* ]] && ((labels_on == 0)); then
+if [[ $E2E_NAMING == otel ]]; then
+  # The conventions' names and attributes (method and route always on), and no series of the other naming.
+  if ! grep -q '^http_server_request_duration_seconds_count{.*http_request_method=".*http_response_status_code=".*http_route="' <<< "$scrape" \
+     || grep -q '^llama_stack_' <<< "$scrape"; then
+    echo "e2e: naming otel, but the scrape does not carry http_server_request_duration_seconds with the conventions' labels alone" >&2; exit 1
+  fi
+  echo "e2e: the replicas publish the otel naming (http_server_*, http_request_method, http_response_status_code, http_route)"
+elif grep -q 'llama_stack_requests_total{.*method=".*outcome=".*route="' <<< "$scrape"; then labels_on=1; else labels_on=0; fi
+if [[ $E2E_NAMING == otel ]]; then
+  :
+elif [[ ${E2E_SERVICE_OPTS:-} == *labels* ]] && ((labels_on == 0)); then
   echo "e2e: E2E_SERVICE_OPTS asks for the opt-in labels, but the scrape does not carry them" >&2; exit 1
 elif [[ ${E2E_SERVICE_OPTS:-} != *labels* ]] && ((labels_on == 1)); then
   echo "e2e: the default scrape carries opt-in labels" >&2; exit 1
 fi
-echo "e2e: the replicas carry $( ((labels_on)) && echo 'method, route and outcome too' || echo 'api and status only')"
+[[ $E2E_NAMING == otel ]] || echo "e2e: the replicas carry $( ((labels_on)) && echo 'method, route and outcome too' || echo 'api and status only')"
 
 # ---------------------------------------------------------------- the target-down alert on a real outage
 read -r name api admin pod <<< "${REPLICAS[0]}"

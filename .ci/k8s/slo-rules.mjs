@@ -15,6 +15,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
+import { NAMINGS } from "./fleet-rules.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -105,6 +106,8 @@ export function loadConfig(configFile, appYaml, appOverlay) {
 }
 
 const BY = "namespace, api";
+// Both namings of the service's meters (fleet-rules.mjs): a pod publishes one, so `or` then `sum` counts every pod.
+const sumOf = (vector) => `sum by (${BY}) (${NAMINGS.map(vector).join(" or ")})`;
 
 function sliExpr(s, w) {
   if (s.name === "availability") {
@@ -112,23 +115,23 @@ function sliExpr(s, w) {
     // any 5xx series; `> 0` on the denominator drops windows without traffic (no NaN samples).
     return [
       "(",
-      `  sum by (${BY}) (rate(llama_stack_requests_total{status=~"5.."}[${w}]))`,
+      `  ${sumOf((n) => `rate(${n.requests}{${n.status}=~"5.."}[${w}])`)}`,
       "  or",
-      `  0 * sum by (${BY}) (rate(llama_stack_requests_total{status!="499"}[${w}]))`,
+      `  0 * ${sumOf((n) => `rate(${n.requests}{${n.status}!="499"}[${w}])`)}`,
       ")",
       "/",
-      `(sum by (${BY}) (rate(llama_stack_requests_total{status!="499"}[${w}])) > 0)`,
+      `(${sumOf((n) => `rate(${n.requests}{${n.status}!="499"}[${w}])`)} > 0)`,
     ].join("\n");
   }
   // latency errors: requests slower than the threshold = all - those in the bucket le="threshold"
   return [
     "(",
-    `  sum by (${BY}) (rate(llama_stack_request_duration_seconds_count[${w}]))`,
+    `  ${sumOf((n) => `rate(${n.duration}_count[${w}])`)}`,
     "  -",
-    `  sum by (${BY}) (rate(llama_stack_request_duration_seconds_bucket{le="${s.le}"}[${w}]))`,
+    `  ${sumOf((n) => `rate(${n.duration}_bucket{le="${s.le}"}[${w}])`)}`,
     ")",
     "/",
-    `(sum by (${BY}) (rate(llama_stack_request_duration_seconds_count[${w}])) > 0)`,
+    `(${sumOf((n) => `rate(${n.duration}_count[${w}])`)} > 0)`,
   ].join("\n");
 }
 

@@ -457,6 +457,7 @@ const EXPECTED_RECORDS = [
   "namespace_api:llama_stack_request_time_to_first_byte_seconds:p99_rate5m",
   "namespace_api:llama_stack_concurrent_requests:sum",
   "namespace_api:llama_stack_long_running_requests:sum",
+  "namespace_pod:llama_stack_concurrent_requests:sum",
   "slo:objective:ratio",
   "slo:error_budget:ratio",
   ...["5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d"].map((w) => `namespace_api:slo_sli_errors:ratio_rate${w}`),
@@ -531,7 +532,7 @@ function autoscalingChecks(objs, dep, checks) {
   const unknownKeys = Object.keys(r).filter((k) => !known.includes(k));
   checks.push(["adapter rule: only the adapter's fields (seriesQuery, seriesFilters, resources, name, metricsQuery)", unknownKeys.length === 0, unknownKeys.join(",")]);
   const series = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{(.*)\}$/.exec(r.seriesQuery ?? "");
-  checks.push(["adapter seriesQuery: the in-flight gauge, with namespace and pod labels", series?.[1] === "llama_stack_concurrent_requests" && /namespace!=""/.test(series[2]) && /pod!=""/.test(series[2]), r.seriesQuery]);
+  checks.push(["adapter seriesQuery: the in-flight gauge per pod as recorded for both namings, with namespace and pod labels", series?.[1] === "namespace_pod:llama_stack_concurrent_requests:sum" && /namespace!=""/.test(series[2]) && /pod!=""/.test(series[2]), r.seriesQuery]);
   const ov = r.resources?.overrides ?? {};
   checks.push(["adapter resources.overrides: namespace -> namespace, pod -> pod", ov.namespace?.resource === "namespace" && ov.pod?.resource === "pod" && Object.keys(r.resources ?? {}).join() === "overrides", JSON.stringify(r.resources)]);
   let nameOk = false;

@@ -33,7 +33,10 @@ class MetricsPolicyTest {
                                                          defaults.weight(), defaults.labels(), defaults.maxRoutes(),
                                                          fromFile.apis(), defaults.timeToFirstByte(),
                                                          defaults.timeToFirstByteBuckets(),
-                                                         defaults.longRunningThreshold())));
+                                                         defaults.longRunningThreshold(), defaults.naming(),
+                                                         defaults.bodySizes(), defaults.bodySizeBuckets())));
+        // The dashboards and recording rules read this service's meters under the llama-stack naming.
+        assertThat(fromFile.naming().key(), is("llama-stack"));
     }
 
     @Test

@@ -46,6 +46,9 @@ class SettingsTableTest {
             Map.entry("time-to-first-byte.enabled", config -> String.valueOf(config.timeToFirstByte())),
             Map.entry("time-to-first-byte.buckets", config -> seconds(config.timeToFirstByteBuckets())),
             Map.entry("long-running-threshold", config -> config.longRunningThreshold().toString()),
+            Map.entry("naming", config -> config.naming().key()),
+            Map.entry("body-sizes.enabled", config -> String.valueOf(config.bodySizes())),
+            Map.entry("body-sizes.buckets", config -> list(config.bodySizeBuckets().stream().map(String::valueOf).toList())),
             // read by the feature's builder (it decides the Tracing), not by the record
             Map.entry("exemplars.enabled", config -> String.valueOf(RequestMetricsFeature.DEFAULT_EXEMPLARS)));
 

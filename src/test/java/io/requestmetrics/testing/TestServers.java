@@ -24,7 +24,8 @@ public final class TestServers {
      * Meter name prefixes of test classes that configure a prefix of their own (the tests share one registry, and
      * Prometheus wants one set of labels per meter name): series a scrape may hold besides the service's own.
      */
-    public static final List<String> OTHER_TEST_PREFIXES = List.of("labels_on_", "overflow_cap_", "stranger_", "phtest_", "frtest", "sttest_", "extest_", "exoff_", "trtest");
+    public static final List<String> OTHER_TEST_PREFIXES = List.of("labels_on_", "overflow_cap_", "stranger_", "phtest_", "frtest", "sttest_",
+                                                                     "extest_", "exoff_", "trtest", "bodysz_", "http_server_");
 
     private TestServers() {
     }

@@ -79,6 +79,9 @@ public class RequestMetricsFilterBenchmark {
     private RequestMetricsFilter allLabelsFilter;
     private RequestMetricsFilter firstByteOffFilter;
     private RequestMetricsFilter allLabelsFirstByteOffFilter;
+    private RequestMetricsFilter bodySizesOffFilter;
+    private RequestMetricsFilter otelLabelsFilter;
+    private RequestMetricsFilter otelFilter;
     private RequestMetricsFilter spansFilter;
     private SdkTracerProvider tracerProvider;
     private NaiveRequestMetricsFilter naive;
@@ -110,6 +113,10 @@ public class RequestMetricsFilterBenchmark {
         allLabelsFirstByteOffFilter = new RequestMetricsFilter(settings(withEveryLabel(Map.of(
                 "prefix", "all_labels_first_byte_off",
                 "time-to-first-byte.enabled", "false"))), registry);
+        bodySizesOffFilter = new RequestMetricsFilter(settings(Map.of("prefix", "body_sizes_off",
+                                                                      "body-sizes.enabled", "false")), registry);
+        otelLabelsFilter = new RequestMetricsFilter(settings(withLabels(Map.of("prefix", "otel_labels"))), registry);
+        otelFilter = new RequestMetricsFilter(settings(withLabels(Map.of("naming", "otel"))), registry);
         // Spans on: the SDK's default sampler and batch processor, exporting to nowhere (the export thread's cost is
         // not on the request path; its queue drops what it cannot take).
         tracerProvider = SdkTracerProvider.builder()
@@ -130,6 +137,16 @@ public class RequestMetricsFilterBenchmark {
                                                   .buckets(config.buckets().toArray(Duration[]::new)));
     }
 
+    /** {@code keys} plus the labels the otel naming has: api, status, method, route. */
+    private static Map<String, String> withLabels(Map<String, String> keys) {
+        Map<String, String> all = new HashMap<>(keys);
+        List<String> labels = List.of("api", "status", "method", "route");
+        for (int i = 0; i < labels.size(); i++) {
+            all.put("labels." + i, labels.get(i));
+        }
+        return all;
+    }
+
     /** {@code keys} plus every label on. */
     private static Map<String, String> withEveryLabel(Map<String, String> keys) {
         Map<String, String> all = new HashMap<>(keys);
@@ -147,6 +164,22 @@ public class RequestMetricsFilterBenchmark {
             keys.put("apis." + i, ROUTED_APIS.get(i));
         }
         return RequestMetricsConfig.create(Config.just(ConfigSources.create(keys)));
+    }
+
+    @Benchmark
+    public void hotPathBodySizesOff() {
+        bodySizesOffFilter.filter(chain, knownApi, ok);
+    }
+
+    /** The default naming with the labels of the otel naming: what {@link #hotPathOtel} is compared with. */
+    @Benchmark
+    public void hotPathOtelLabels() {
+        otelLabelsFilter.filter(chain, knownApi, ok);
+    }
+
+    @Benchmark
+    public void hotPathOtel() {
+        otelFilter.filter(chain, knownApi, ok);
     }
 
     @Benchmark

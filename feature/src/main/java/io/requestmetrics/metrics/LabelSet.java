@@ -18,9 +18,15 @@ import io.helidon.metrics.api.Tag;
  * the in-flight and time-to-first-byte tables are indexed by; with {@code route} added, its {@link #slot}, which the
  * duration table is indexed by. Both are dense, from 0 to {@link #entrySlots()} or {@link #slots()} exclusive. The
  * status is the second index of a {@link MeterTable}.
+ * <p>
+ * Tag names follow the {@link Naming}. Under {@code otel} every meter with {@code method} also carries
+ * {@code url_scheme} (the socket's scheme), those with {@code status} carry {@code error_type}, and {@code api} may be
+ * off: every request then has api index 0 and no {@code api} tag.
  */
 final class LabelSet {
 
+    private final Naming naming;
+    private final boolean api;
     private final boolean method;
     private final boolean route;
     private final boolean outcome;
@@ -29,6 +35,9 @@ final class LabelSet {
     private final int apiCapacity;
     private final int methodCapacity;
     private final int routeCapacity;
+    // The socket's scheme, from its first request: a socket is TLS or not for its life, and a meter is resolved only
+    // after a request has ended, so its value is known by then.
+    private volatile String scheme = "http";
 
     /**
      * @param labels the labels in use, {@link Label#API} and {@link Label#STATUS} among them (as the config checks)
@@ -36,6 +45,15 @@ final class LabelSet {
      * @param routes the values of {@code route}
      */
     LabelSet(Set<Label> labels, ApiNames apis, RouteTable routes) {
+        this(labels, apis, routes, Naming.LLAMA_STACK);
+    }
+
+    /**
+     * @param naming the names of the tags
+     */
+    LabelSet(Set<Label> labels, ApiNames apis, RouteTable routes, Naming naming) {
+        this.naming = naming;
+        this.api = labels.contains(Label.API);
         this.method = labels.contains(Label.METHOD);
         this.route = labels.contains(Label.ROUTE);
         this.outcome = labels.contains(Label.OUTCOME);
@@ -44,6 +62,21 @@ final class LabelSet {
         this.apiCapacity = apis.capacity();
         this.methodCapacity = method ? Methods.VALUES.size() : 1;
         this.routeCapacity = route ? routes.capacity() : 1;
+    }
+
+    /** @return whether the {@code api} label is on; when it is off, every request has api index 0 */
+    boolean api() {
+        return api;
+    }
+
+    /** Sets the value of {@code url_scheme} ({@code otel} only). */
+    void secure(boolean secure) {
+        scheme = secure ? "https" : "http";
+    }
+
+    /** @return the naming of the tags */
+    Naming naming() {
+        return naming;
     }
 
     /** @return whether the {@code method} label is on */
@@ -100,37 +133,49 @@ final class LabelSet {
 
     /** @return the tags of the meters by {@code api} alone */
     List<Tag> apiTags(int api) {
-        return List.of(Tag.create(Label.API.tag(), apis.name(api)));
+        return this.api ? List.of(Tag.create(naming.labelName(Label.API), apis.name(api))) : List.of();
     }
 
     /** @return the tags of the meters of the labels known when a request starts: {@code api}, and {@code method} if on */
     List<Tag> entryTags(int api, int method) {
-        List<Tag> tags = new ArrayList<>(2);
-        tags.add(Tag.create(Label.API.tag(), apis.name(api)));
+        List<Tag> tags = new ArrayList<>(3);
+        if (this.api) {
+            tags.add(Tag.create(naming.labelName(Label.API), apis.name(api)));
+        }
         if (this.method) {
-            tags.add(Tag.create(Label.METHOD.tag(), Methods.VALUES.get(method)));
+            tags.add(Tag.create(naming.labelName(Label.METHOD), Methods.VALUES.get(method)));
+        }
+        if (naming == Naming.OTEL) {
+            tags.add(Tag.create(Naming.URL_SCHEME, scheme));
         }
         return tags;
     }
 
     /**
-     * The tags of a request's meters, in this order: {@code api}, {@code status}, then those of {@code method},
-     * {@code route} and {@code outcome} that are on.
+     * The tags of a request's meters, in this order: {@code api} (if on), {@code status}, then those of
+     * {@code method}, {@code route} and {@code outcome} that are on; under {@code otel}, then {@code url_scheme} and
+     * {@code error_type}.
      *
      * @param route route index; negative for the meters without {@code route} (time to first byte)
      */
     List<Tag> tags(int api, int method, int route, int status) {
-        List<Tag> tags = new ArrayList<>(5);
-        tags.add(Tag.create(Label.API.tag(), apis.name(api)));
-        tags.add(Tag.create(Label.STATUS.tag(), statusValue(status)));
+        List<Tag> tags = new ArrayList<>(7);
+        if (this.api) {
+            tags.add(Tag.create(naming.labelName(Label.API), apis.name(api)));
+        }
+        tags.add(Tag.create(naming.labelName(Label.STATUS), statusValue(status)));
         if (this.method) {
-            tags.add(Tag.create(Label.METHOD.tag(), Methods.VALUES.get(method)));
+            tags.add(Tag.create(naming.labelName(Label.METHOD), Methods.VALUES.get(method)));
         }
         if (this.route && route >= 0) {
-            tags.add(Tag.create(Label.ROUTE.tag(), routes.label(route)));
+            tags.add(Tag.create(naming.labelName(Label.ROUTE), routes.label(route)));
         }
         if (outcome) {
-            tags.add(Tag.create(Label.OUTCOME.tag(), Outcome.of(status).name()));
+            tags.add(Tag.create(naming.labelName(Label.OUTCOME), Outcome.of(status).name()));
+        }
+        if (naming == Naming.OTEL) {
+            tags.add(Tag.create(Naming.URL_SCHEME, scheme));
+            tags.add(Tag.create(Naming.ERROR_TYPE, Naming.errorType(status)));
         }
         return tags;
     }
@@ -138,6 +183,11 @@ final class LabelSet {
     /** @return the label names of the meters without {@code route}, in the order {@link #tags} gives their values */
     List<String> namesWithoutRoute() {
         return tags(ApiResolver.UNKNOWN_INDEX, 0, -1, 200).stream().map(Tag::key).toList();
+    }
+
+    /** @return the label names of the meters with {@code route}, in the order {@link #tags} gives their values */
+    List<String> names() {
+        return tags(ApiResolver.UNKNOWN_INDEX, 0, RouteTable.UNKNOWN_INDEX, 200).stream().map(Tag::key).toList();
     }
 
     /** @return the value of {@code status}: the code if it is from 100 to 599, else {@value Label#UNKNOWN} */

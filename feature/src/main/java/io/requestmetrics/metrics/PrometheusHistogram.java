@@ -50,18 +50,23 @@ final class PrometheusHistogram extends Collector {
 
     private final String name;
     private final String help;
+    // In the unit observations are recorded in (nanoseconds for a time, bytes for a size).
     private final long[] upperBoundsNanos;
     private final List<String> upperBoundLabels;
+    // Recorded units per published unit: 1e9 for nanoseconds published as seconds, 1 for bytes.
+    private final double unitsPerPublished;
     private final List<String> labelNames;
     private final List<String> bucketLabelNames;
     private final Queue<Series> series = new ConcurrentLinkedQueue<>();
 
-    private PrometheusHistogram(String name, String help, List<Duration> upperBounds, List<String> labelNames) {
+    private PrometheusHistogram(String name, String help, long[] upperBounds, double unitsPerPublished,
+                                List<String> labelNames) {
         this.name = name;
         this.help = help;
-        this.upperBoundsNanos = upperBounds.stream().mapToLong(Duration::toNanos).toArray();
-        this.upperBoundLabels = upperBounds.stream()
-                .map(bound -> Collector.doubleToGoString(bound.toNanos() / 1e9))
+        this.upperBoundsNanos = upperBounds.clone();
+        this.unitsPerPublished = unitsPerPublished;
+        this.upperBoundLabels = Arrays.stream(upperBounds)
+                .mapToObj(bound -> Collector.doubleToGoString(bound / unitsPerPublished))
                 .toList();
         this.labelNames = List.copyOf(labelNames);
         List<String> withLe = new ArrayList<>(labelNames);
@@ -82,11 +87,30 @@ final class PrometheusHistogram extends Collector {
      */
     static Optional<PrometheusHistogram> publish(MeterRegistry registry, String name, String help,
                                                  List<Duration> upperBounds, List<String> labelNames) {
+        return publish(registry, new PrometheusHistogram(name, help,
+                                                         upperBounds.stream().mapToLong(Duration::toNanos).toArray(),
+                                                         1e9, labelNames));
+    }
+
+    /**
+     * Publishes a histogram of sizes in bytes, as {@link #publish(MeterRegistry, String, String, List, List)} does
+     * one of times: its series record bytes, and its bounds and {@code _sum} are published in bytes.
+     *
+     * @param upperBounds bucket upper bounds in bytes, strictly increasing
+     */
+    static Optional<PrometheusHistogram> publishBytes(MeterRegistry registry, String name, String help,
+                                                      List<Long> upperBounds, List<String> labelNames) {
+        return publish(registry, new PrometheusHistogram(name, help,
+                                                         upperBounds.stream().mapToLong(Long::longValue).toArray(),
+                                                         1, labelNames));
+    }
+
+    private static Optional<PrometheusHistogram> publish(MeterRegistry registry, PrometheusHistogram histogram) {
+        String name = histogram.name;
         Optional<CollectorRegistry> prometheus = prometheusRegistry(registry);
         if (prometheus.isEmpty()) {
             return Optional.empty();
         }
-        PrometheusHistogram histogram = new PrometheusHistogram(name, help, upperBounds, labelNames);
         synchronized (PUBLISHED) {
             Map<String, PrometheusHistogram> byName = PUBLISHED.computeIfAbsent(prometheus.get(), it -> new HashMap<>());
             PrometheusHistogram earlier = byName.put(name, histogram);
@@ -132,8 +156,8 @@ final class PrometheusHistogram extends Collector {
                                                            one.exemplars.get(bucket)));
             }
             samples.add(new MetricFamilySamples.Sample(name + "_count", labelNames, one.labelValues, cumulative));
-            double sumSeconds = one.sumNanos.sum() / 1e9;
-            samples.add(new MetricFamilySamples.Sample(name + "_sum", labelNames, one.labelValues, sumSeconds));
+            double sum = one.sumNanos.sum() / unitsPerPublished;
+            samples.add(new MetricFamilySamples.Sample(name + "_sum", labelNames, one.labelValues, sum));
         }
         if (samples.isEmpty()) {
             return Collections.emptyList();
@@ -191,7 +215,7 @@ final class PrometheusHistogram extends Collector {
         }
 
         /**
-         * @param nanos the observation, in nanoseconds, not negative
+         * @param nanos the observation, in nanoseconds (bytes for a histogram of sizes), not negative
          */
         void record(long nanos) {
             record(nanos, RequestTrace.NONE);

@@ -18,9 +18,9 @@ import io.requestmetrics.metrics.trace.RequestTrace;
  * that the request path only indexes arrays, counts the request in and out of its {@link InFlightRequests} with one
  * compare-and-set each, and records one or two timer observations.
  * <p>
- * Meters (names with the default prefix {@code llama_stack}):
+ * Meters (names with the default prefix {@code http}, under the default naming):
  * <ul>
- *     <li>{@value #REQUESTS}: counter of requests that ended, exposed as {@code llama_stack_requests_total}. It reads
+ *     <li>{@value #REQUESTS} ({@code llama-stack} naming only): counter of requests that ended, exposed as {@code http_requests_total}. It reads
  *     the duration timer's exact count when scraped, so each request is recorded once and the counter always equals
  *     the histogram's {@code _count};</li>
  *     <li>{@value #DURATION}: timer in seconds, published as a histogram with the configured buckets and no
@@ -64,6 +64,10 @@ final class RequestMeters {
     static final String LONG_RUNNING = "long_running_requests";
     /** Suffix of the overflow counter's name; Prometheus exposition adds {@code _total}. */
     static final String OVERFLOW = "request_metrics_overflow";
+    /** Suffix of the request body-size histogram's name, in bytes. */
+    static final String REQUEST_BODY = "request_body_size_bytes";
+    /** Suffix of the response body-size histogram's name, in bytes. */
+    static final String RESPONSE_BODY = "response_body_size_bytes";
     /** Tag of the overflow counter: the label whose value overflowed. */
     static final String OVERFLOW_TAG = "label";
 
@@ -188,6 +192,10 @@ final class RequestMeters {
                                                    .tags(tags));
         if (!durationExemplars) {
             durationExemplars = CountExemplars.keepToBuckets(registry, config.meterName(DURATION));
+        }
+        if (labels.naming() == Naming.OTEL) {
+            // The conventions have no request counter: the histogram's _count is the number of requests.
+            return timer;
         }
         registry.getOrCreate(FunctionalCounter.builder(config.meterName(REQUESTS), timer, Timer::count)
                                      .description("Requests that ended, by api and final HTTP status "

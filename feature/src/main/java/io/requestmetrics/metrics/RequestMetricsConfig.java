@@ -35,6 +35,11 @@ import io.requestmetrics.config.Setting;
  *                         strictly increasing and positive
  * @param longRunningThreshold how long a request must have been in flight to count as long-running, from
  *                         {@value #MIN_LONG_RUNNING_MILLIS} ms to {@value #MAX_LONG_RUNNING_HOURS} hours
+ * @param naming           the names of the meters and labels ({@code naming}: {@code llama-stack} or {@code otel})
+ * @param bodySizes        whether the request and response body-size histograms are recorded
+ *                         ({@code body-sizes.enabled})
+ * @param bodySizeBuckets  upper bounds of the body-size histograms in bytes ({@code body-sizes.buckets}), strictly
+ *                         increasing and positive
  */
 public record RequestMetricsConfig(boolean enabled,
                                    String prefix,
@@ -48,7 +53,10 @@ public record RequestMetricsConfig(boolean enabled,
                                    List<String> apis,
                                    boolean timeToFirstByte,
                                    List<Duration> timeToFirstByteBuckets,
-                                   Duration longRunningThreshold) {
+                                   Duration longRunningThreshold,
+                                   Naming naming,
+                                   boolean bodySizes,
+                                   List<Long> bodySizeBuckets) {
 
     /** Name of the configuration node this record is read from. */
     public static final String CONFIG_KEY = "server.features.request-metrics";
@@ -89,6 +97,17 @@ public record RequestMetricsConfig(boolean enabled,
      */
     static final double DEFAULT_WEIGHT = 500;
     static final List<String> DEFAULT_LABELS = List.of(Label.API.tag(), Label.STATUS.tag());
+    /** Under {@code otel}: the conventions' attributes, and {@code api}. */
+    static final List<String> DEFAULT_OTEL_LABELS =
+            List.of(Label.API.tag(), Label.STATUS.tag(), Label.METHOD.tag(), Label.ROUTE.tag());
+    static final Naming DEFAULT_NAMING = Naming.LLAMA_STACK;
+    /** The buckets the OpenTelemetry semantic conventions advise for {@code http.server.request.duration}. */
+    static final List<Double> DEFAULT_OTEL_BUCKETS_SECONDS =
+            List.of(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0);
+    static final boolean DEFAULT_BODY_SIZES = true;
+    /** Powers of 4 from 64 B to 64 MiB: a JSON answer, a page of rows, a long stream each fall in a bucket of their own. */
+    static final List<Long> DEFAULT_BODY_SIZE_BUCKETS = List.of(64L, 256L, 1024L, 4096L, 16_384L, 65_536L, 262_144L,
+                                                                1_048_576L, 4_194_304L, 16_777_216L, 67_108_864L);
     static final int DEFAULT_MAX_ROUTES = 500;
     static final List<String> DEFAULT_APIS = List.of();
     static final boolean DEFAULT_TIME_TO_FIRST_BYTE = true;
@@ -132,7 +151,12 @@ public record RequestMetricsConfig(boolean enabled,
             throw invalid("weight", "must be a finite number, got " + weight);
         }
         labels = Collections.unmodifiableSet(EnumSet.copyOf(labels));
-        if (!labels.contains(Label.API) || !labels.contains(Label.STATUS)) {
+        if (naming == Naming.OTEL) {
+            if (!labels.containsAll(EnumSet.of(Label.STATUS, Label.METHOD, Label.ROUTE))) {
+                throw invalid("labels", "under naming otel must include status, method and route (the conventions' "
+                        + "attributes); api and outcome are optional");
+            }
+        } else if (!labels.contains(Label.API) || !labels.contains(Label.STATUS)) {
             throw invalid("labels", "must include api and status");
         }
         if (maxRoutes < 1 || maxRoutes > MOST_ROUTES) {
@@ -151,6 +175,18 @@ public record RequestMetricsConfig(boolean enabled,
             throw invalid("long-running-threshold", "must be from PT" + MIN_LONG_RUNNING_MILLIS / 1000.0 + "S to PT"
                     + MAX_LONG_RUNNING_HOURS + "H, got " + longRunningThreshold);
         }
+        bodySizeBuckets = List.copyOf(bodySizeBuckets);
+        if (bodySizeBuckets.isEmpty()) {
+            throw invalid("body-sizes.buckets", "must list at least one upper bound (bytes)");
+        }
+        long previousBytes = 0;
+        for (long bound : bodySizeBuckets) {
+            if (bound <= previousBytes) {
+                throw invalid("body-sizes.buckets", "bounds must be positive and strictly increasing, got " + bound
+                        + (previousBytes > 0 ? " after " + previousBytes : ""));
+            }
+            previousBytes = bound;
+        }
     }
 
     /**
@@ -162,21 +198,28 @@ public record RequestMetricsConfig(boolean enabled,
      */
     public static RequestMetricsConfig create(Config node) {
         try {
+            String namings = String.join(" or ", Arrays.stream(Naming.values()).map(Naming::key).toList());
+            Naming naming = ConfigValues.string(node.get("naming"), DEFAULT_NAMING.key(), namings).transform(
+                    key -> Naming.of(key).orElseThrow(() -> ConfigValues.invalid(node.get("naming"), key, namings)));
+            boolean otel = naming == Naming.OTEL;
             return new RequestMetricsConfig(
                     ConfigValues.bool(node.get("enabled"), DEFAULT_ENABLED),
                     ConfigValues.string(node.get("prefix"), DEFAULT_PREFIX, "a metric name prefix, e.g. http"),
                     ConfigValues.strings(node.get("version-prefixes"), DEFAULT_VERSION_PREFIXES, "a path segment, e.g. v1"),
                     ConfigValues.strings(node.get("excluded-paths"), DEFAULT_EXCLUDED_PATHS, "a path, e.g. /observe"),
-                    buckets(node, "buckets", DEFAULT_BUCKETS_SECONDS),
+                    buckets(node, "buckets", otel ? DEFAULT_OTEL_BUCKETS_SECONDS : DEFAULT_BUCKETS_SECONDS),
                     ConfigValues.strings(node.get("sockets"), DEFAULT_SOCKETS, "a socket name, e.g. @default"),
                     ConfigValues.decimal(node.get("weight"), "a number, e.g. 500").orElse(DEFAULT_WEIGHT),
-                    labels(node.get("labels")),
+                    labels(node.get("labels"), otel ? DEFAULT_OTEL_LABELS : DEFAULT_LABELS),
                     ConfigValues.wholeNumber(node.get("max-routes"), DEFAULT_MAX_ROUTES, 1, MOST_ROUTES,
                                              "a number of route templates from 1 to " + MOST_ROUTES),
                     ConfigValues.strings(node.get("apis"), DEFAULT_APIS, "an API name, e.g. models"),
                     ConfigValues.bool(node.get("time-to-first-byte.enabled"), DEFAULT_TIME_TO_FIRST_BYTE),
                     buckets(node, "time-to-first-byte.buckets", DEFAULT_TIME_TO_FIRST_BYTE_BUCKETS_SECONDS),
-                    ConfigValues.duration(node.get("long-running-threshold")).orElse(DEFAULT_LONG_RUNNING_THRESHOLD));
+                    ConfigValues.duration(node.get("long-running-threshold")).orElse(DEFAULT_LONG_RUNNING_THRESHOLD),
+                    naming,
+                    ConfigValues.bool(node.get("body-sizes.enabled"), DEFAULT_BODY_SIZES),
+                    byteBuckets(node.get("body-sizes.buckets")));
         } catch (io.helidon.config.ConfigException e) {
             throw new IllegalArgumentException(CONFIG_KEY + ": " + e.getMessage(), e);
         }
@@ -198,15 +241,24 @@ public record RequestMetricsConfig(boolean enabled,
      * @return full meter name
      */
     public String meterName(String suffix) {
-        return prefix + "_" + suffix;
+        return naming.meterName(prefix, suffix);
     }
 
-    private static Set<Label> labels(Config node) {
+    private static List<Long> byteBuckets(Config node) {
+        if (!node.exists()) {
+            return DEFAULT_BODY_SIZE_BUCKETS;
+        }
+        return ConfigValues.list(node).stream()
+                .map(bound -> ConfigValues.wholeNumber(bound, 0L, 1L, Long.MAX_VALUE, "a number of bytes, e.g. 1024"))
+                .toList();
+    }
+
+    private static Set<Label> labels(Config node, List<String> defaults) {
         String expected = "one of " + String.join(", ", Arrays.stream(Label.values()).map(Label::tag).toList());
         Set<Label> labels = EnumSet.noneOf(Label.class);
         List<Config> items = node.exists() ? ConfigValues.list(node) : List.of();
         if (!node.exists()) {
-            DEFAULT_LABELS.forEach(tag -> labels.add(Label.valueOf(tag.toUpperCase(Locale.ROOT))));
+            defaults.forEach(tag -> labels.add(Label.valueOf(tag.toUpperCase(Locale.ROOT))));
         }
         for (Config item : items) {
             String tag = ConfigValues.string(item, "", expected);

@@ -1,7 +1,10 @@
 package io.requestmetrics.metrics;
 
+import java.util.List;
+
 import io.helidon.http.BadRequestException;
 import io.helidon.http.HttpException;
+import io.helidon.http.Method;
 import io.helidon.http.RequestException;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.webserver.CloseConnectionException;
@@ -69,11 +72,30 @@ import io.requestmetrics.metrics.trace.Tracing;
  * Paths under a configured excluded prefix, matched on a segment boundary, go straight to {@code proceed()}: they
  * are not counted and cost one prefix scan.
  *
+ * <h2>Body sizes</h2>
+ * Unless {@code body-sizes.enabled} is false, the filter hands Helidon one {@link BodyBytes} as the stream filter of
+ * the request entity and of the response, and records the bytes of content read and written under the duration's
+ * labels when the request ends (see {@link BodySizes}).
+ *
+ * <h2>Naming</h2>
+ * The meters and labels are named after {@code naming} ({@link Naming}); which requests are recorded, and how, does
+ * not depend on it.
+ *
  * <h2>Cost</h2>
  * Meters are resolved once per combination of label values and kept in arrays; the request path takes no lock,
- * starts no task and allocates nothing but, with the time to first byte on, one 24-byte listener. With {@code route}
- * on, it looks the matched template up in a hash map. Without a span, a request without a sampled {@code traceparent}
- * costs one header lookup; one with it, its two ids and an exemplar per histogram.
+ * starts no task and allocates nothing but, with the time to first byte on, one 24-byte listener, and with body sizes
+ * on, one {@link BodyBytes} and one counting wrapper of each stream Helidon makes for the request entity and the
+ * response (docs/PERFORMANCE.md has the bytes per request). Counting a write is one add on a plain field; no write
+ * allocates. With {@code route} on, it looks the matched template up in a hash map. Without a span, a request without a
+ * sampled {@code traceparent} costs one header lookup; one with it, its two ids and an exemplar per histogram. The
+ * naming changes names only, not the work.
+ * <p>
+ * Body sizes have a cost outside this filter: in Helidon 4.5.0 a response with a stream filter writes even a
+ * {@code send(byte[])} through a response stream, which allocates a write buffer of {@code write-buffer-size} (4 kB
+ * by default) and copies the entity once more. No cheaper hook sees a streamed body: {@code beforeSend} runs for
+ * {@code send} and {@code outputStream()} alike, before either looks at the filter, and {@code bytesWritten()}
+ * includes the head and chunk framing. {@code body-sizes.enabled: false} removes it; docs/PERFORMANCE.md has the
+ * figures.
  */
 public final class RequestMetricsFilter implements Filter {
 
@@ -87,6 +109,9 @@ public final class RequestMetricsFilter implements Filter {
     private final RequestMeters meters;
     private final boolean timeToFirstByte;
     private final Tracing tracing;
+    // Null when body sizes are off, or not publishable in this registry.
+    private final BodySizes bodySizes;
+    private boolean schemeKnown;
 
     /** A filter with exemplars from incoming {@code traceparent}s and no spans. */
     RequestMetricsFilter(RequestMetricsConfig config, MeterRegistry registry) {
@@ -95,11 +120,14 @@ public final class RequestMetricsFilter implements Filter {
 
     RequestMetricsFilter(RequestMetricsConfig config, MeterRegistry registry, Tracing tracing) {
         this.excludedPaths = new ExcludedPaths(config.excludedPaths());
-        this.apis = new ApiNames(config.apis(), config.versionPrefixes());
+        // Without the api label there is one api, so that no two series share their tags.
+        this.apis = new ApiNames(config.labels().contains(Label.API) ? config.apis() : List.of(),
+                                 config.versionPrefixes());
         this.routes = new RouteTable(config.maxRoutes(), apis);
-        this.labels = new LabelSet(config.labels(), apis, routes);
+        this.labels = new LabelSet(config.labels(), apis, routes, config.naming());
         this.meters = new RequestMeters(registry, config, labels, apis);
         this.timeToFirstByte = meters.timeToFirstByte();
+        this.bodySizes = config.bodySizes() ? BodySizes.create(registry, config, labels).orElse(null) : null;
         this.tracing = tracing;
     }
 
@@ -110,8 +138,13 @@ public final class RequestMetricsFilter implements Filter {
             chain.proceed();
             return;
         }
-        int api = apis.resolve(path);
-        int method = labels.method(req.prologue().method());
+        if (!schemeKnown) {
+            labels.secure(req.isSecure());
+            schemeKnown = true;
+        }
+        int api = labels.api() ? apis.resolve(path) : ApiResolver.UNKNOWN_INDEX;
+        Method requestMethod = req.prologue().method();
+        int method = labels.method(requestMethod);
         // Registered before the request is counted in flight, so that nothing between that and the try can leave it
         // counted.
         FirstByte firstByte = null;
@@ -119,6 +152,7 @@ public final class RequestMetricsFilter implements Filter {
             firstByte = new FirstByte();
             res.beforeSend(firstByte);
         }
+        BodyBytes bodyBytes = bodySizes == null ? null : bodySizes.track(req, res, requestMethod);
         RequestTrace trace = tracing.start(req);
         long start = System.nanoTime();
         int inFlightSlot = meters.started(api, method, start);
@@ -135,16 +169,21 @@ public final class RequestMetricsFilter implements Filter {
             long duration = System.nanoTime() - start;
             long firstByteNanos = firstByte == null ? -1 : firstByte.since(start);
             int route = RouteTable.UNKNOWN_INDEX;
-            boolean routeLabel = labels.route() || api == ApiResolver.UNKNOWN_INDEX;
+            boolean routeLabel = labels.route() || api == ApiResolver.UNKNOWN_INDEX && labels.api();
             String template = routeLabel || trace.wantsRoute() ? req.matchingPattern().orElse(null) : null;
             RouteTable.Entry matched = routeLabel && template != null ? matchedRoute(template) : null;
             if (matched != null) {
                 route = matched.route();
-                if (api == ApiResolver.UNKNOWN_INDEX) {
+                if (api == ApiResolver.UNKNOWN_INDEX && labels.api()) {
                     api = learnedApi(matched);
                 }
             }
             try {
+                // Sizes first: a scrape that sees the request counted sees its sizes too. Neither records anything
+                // that can fail per request (meters are made once per label values, sizes are counted as they pass).
+                if (bodyBytes != null) {
+                    bodySizes.record(api, method, route, status, requestMethod, req, res, bodyBytes);
+                }
                 meters.ended(inFlightSlot, start, api, method, route, status, duration, firstByteNanos, trace);
             } finally {
                 trace.ended(status, template == null ? null : RouteTable.label(template), thrown);

@@ -234,7 +234,8 @@ class FilterRecordsEachRequestTest {
                                                                List.of("@default"), 500, labels, maxRoutes, apis,
                                                                timeToFirstByte,
                                                                List.of(Duration.ofMillis(1), Duration.ofSeconds(1)),
-                                                               Duration.ofSeconds(10));
+                                                               Duration.ofSeconds(10), Naming.LLAMA_STACK, false,
+                                                               RequestMetricsConfig.DEFAULT_BODY_SIZE_BUCKETS);
         return new RequestMetricsFilter(config, REGISTRY);
     }
 

@@ -45,6 +45,10 @@ class RequestMetricsConfigTest {
                               Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
                               Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10))));
         assertThat(config.longRunningThreshold(), is(Duration.ofSeconds(10)));
+        assertThat(config.naming(), is(Naming.LLAMA_STACK));
+        assertThat(config.bodySizes(), is(true));
+        assertThat(config.bodySizeBuckets(), is(List.of(64L, 256L, 1024L, 4096L, 16_384L, 65_536L, 262_144L, 1_048_576L,
+                                                        4_194_304L, 16_777_216L, 67_108_864L)));
     }
 
     @Test
@@ -128,11 +132,86 @@ class RequestMetricsConfigTest {
         assertThat(error.getMessage(), is(message));
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "naming=opentelemetry|Invalid configuration server.features.request-metrics.naming: got 'opentelemetry', expected "
+                    + "llama-stack or otel",
+            "naming=OTEL|Invalid configuration server.features.request-metrics.naming: got 'OTEL', expected llama-stack or otel",
+            "body-sizes.enabled=maybe|Invalid configuration server.features.request-metrics.body-sizes.enabled: got 'maybe', "
+                    + "expected true or false",
+            "body-sizes.buckets.0=abc|Invalid configuration server.features.request-metrics.body-sizes.buckets.0: got 'abc', "
+                    + "expected a number of bytes, e.g. 1024",
+            "body-sizes.buckets.0=1.5|Invalid configuration server.features.request-metrics.body-sizes.buckets.0: got '1.5', "
+                    + "expected a number of bytes, e.g. 1024",
+            "body-sizes.buckets.0=0|Invalid configuration server.features.request-metrics.body-sizes.buckets.0: got '0', "
+                    + "expected a number of bytes, e.g. 1024",
+            "body-sizes.buckets.0=1024,body-sizes.buckets.1=512|Invalid configuration "
+                    + "server.features.request-metrics.body-sizes.buckets: bounds must be positive and strictly increasing, "
+                    + "got 512 after 1024",
+            "body-sizes.buckets.0=1024,body-sizes.buckets.1=1024|Invalid configuration "
+                    + "server.features.request-metrics.body-sizes.buckets: bounds must be positive and strictly increasing, "
+                    + "got 1024 after 1024",
+            "body-sizes.buckets=1024|Invalid configuration server.features.request-metrics.body-sizes.buckets: got '1024', "
+                    + "expected a list: set its items by index, e.g. server.features.request-metrics.body-sizes.buckets.0=...",
+            "naming=otel,labels.0=api,labels.1=status|Invalid configuration server.features.request-metrics.labels: under "
+                    + "naming otel must include status, method and route (the conventions' attributes); api and outcome are "
+                    + "optional",
+            "naming=otel,labels.0=status,labels.1=method|Invalid configuration server.features.request-metrics.labels: under "
+                    + "naming otel must include status, method and route (the conventions' attributes); api and outcome are "
+                    + "optional",
+            "labels.0=method,labels.1=route,labels.2=status|Invalid configuration server.features.request-metrics.labels: "
+                    + "must include api and status"})
+    void namingAndBodySizeSettingsAreCheckedWithAMessageNamingTheKey(String settings, String message) {
+        Map<String, String> overrides = new java.util.HashMap<>();
+        for (String setting : settings.split(",")) {
+            String[] keyValue = setting.split("=", 2);
+            overrides.put("server.features.request-metrics." + keyValue[0], keyValue[1]);
+        }
+        Config node = application(overrides).get(RequestMetricsConfig.CONFIG_KEY);
+
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> RequestMetricsConfig.create(node));
+
+        assertThat(error.getMessage(), is(message));
+    }
+
+    @Test
+    void otelNamingDefaultsToTheConventionsLabelsAndBucketsAndKeepsItsOwnWhenSet() {
+        RequestMetricsConfig otel = RequestMetricsConfig.create(settings(Map.of("naming", "otel")));
+        RequestMetricsConfig otelWithoutApi = RequestMetricsConfig.create(settings(Map.of(
+                "naming", "otel",
+                "labels.0", "status",
+                "labels.1", "method",
+                "labels.2", "route",
+                "buckets.0", "0.5",
+                "body-sizes.enabled", "false",
+                "body-sizes.buckets.0", "100",
+                "body-sizes.buckets.1", "10000")));
+
+        assertThat(otel.naming(), is(Naming.OTEL));
+        assertThat(otel.labels(), is(EnumSet.of(Label.API, Label.STATUS, Label.METHOD, Label.ROUTE)));
+        assertThat(otel.buckets().stream().map(Duration::toNanos).toList(),
+                   is(List.of(5_000_000L, 10_000_000L, 25_000_000L, 50_000_000L, 75_000_000L, 100_000_000L, 250_000_000L,
+                              500_000_000L, 750_000_000L, 1_000_000_000L, 2_500_000_000L, 5_000_000_000L, 7_500_000_000L,
+                              10_000_000_000L)));
+        assertThat(otel.bodySizes(), is(true));
+        assertThat(otel.bodySizeBuckets(), is(List.of(64L, 256L, 1024L, 4096L, 16_384L, 65_536L, 262_144L, 1_048_576L,
+                                                      4_194_304L, 16_777_216L, 67_108_864L)));
+        assertThat(otel.meterName(RequestMeters.DURATION), is("http_server_request_duration_seconds"));
+        assertThat(otel.meterName(RequestMeters.IN_FLIGHT), is("http_server_active_requests"));
+        assertThat(otelWithoutApi.labels(), is(EnumSet.of(Label.STATUS, Label.METHOD, Label.ROUTE)));
+        assertThat(otelWithoutApi.buckets(), is(List.of(Duration.ofMillis(500))));
+        assertThat(otelWithoutApi.bodySizes(), is(false));
+        assertThat(otelWithoutApi.bodySizeBuckets(), is(List.of(100L, 10_000L)));
+        assertThat(RequestMetricsConfig.defaults().naming(), is(Naming.LLAMA_STACK));
+        assertThat(RequestMetricsConfig.defaults().meterName(RequestMeters.IN_FLIGHT), is("http_concurrent_requests"));
+    }
+
     @Test
     void unsortedBucketsAreRejectedWithBothValues() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> new RequestMetricsConfig(
                 true, "p", List.of(), List.of(), List.of(Duration.ofSeconds(2), Duration.ofSeconds(1)), List.of("@default"), 500,
-                EnumSet.of(Label.API, Label.STATUS), 500, List.of(), true, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(10)));
+                EnumSet.of(Label.API, Label.STATUS), 500, List.of(), true, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(10),
+                Naming.LLAMA_STACK, true, List.of(64L)));
 
         assertThat(error.getMessage(), is("Invalid configuration server.features.request-metrics.buckets: bounds must be strictly "
                                                   + "increasing, got 1.0s after 2.0s"));
@@ -142,7 +221,8 @@ class RequestMetricsConfigTest {
     void emptyBucketListIsRejected() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> new RequestMetricsConfig(
                 true, "p", List.of(), List.of(), List.of(), List.of("@default"), 500, EnumSet.of(Label.API, Label.STATUS), 500,
-                List.of(), true, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(10)));
+                List.of(), true, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(10), Naming.LLAMA_STACK, true,
+                List.of(64L)));
 
         assertThat(error.getMessage(), containsString("server.features.request-metrics.buckets"));
     }

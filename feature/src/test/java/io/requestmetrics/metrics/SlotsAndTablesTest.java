@@ -143,7 +143,8 @@ class SlotsAndTablesTest {
         RequestMetricsConfig config = new RequestMetricsConfig(true, "sttest_zero", List.of("v1"), List.of("/observe"),
                                                                List.of(Duration.ofSeconds(1)), List.of("@default"), 500,
                                                                EnumSet.of(Label.API, Label.STATUS), 1, List.of("models"),
-                                                               true, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(10));
+                                                               true, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(10),
+                                                               Naming.LLAMA_STACK, false, List.of(64L));
         LabelSet labels = new LabelSet(config.labels(), apis, new RouteTable(1, apis));
         RequestMeters meters = new RequestMeters(Metrics.globalRegistry(), config, labels, apis);
         long start = System.nanoTime();

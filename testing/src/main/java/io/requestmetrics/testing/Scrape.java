@@ -232,9 +232,14 @@ public record Scrape(String text, List<Sample> samples) {
     }
 
     private Map<String, Double> nonZeroInFlight() {
-        List<Sample> gauges = samples.stream().filter(sample -> sample.name().endsWith("_concurrent_requests")).toList();
+        // Under the otel naming, the in-flight gauge is http_server_active_requests.
+        List<Sample> gauges = samples.stream()
+                .filter(sample -> sample.name().endsWith("_concurrent_requests")
+                        || sample.name().equals("http_server_active_requests"))
+                .toList();
         if (gauges.isEmpty()) {
-            throw new AssertionError("No *_concurrent_requests series in the scrape: is the request-metrics feature on?");
+            throw new AssertionError("No *_concurrent_requests (or http_server_active_requests) series in the scrape: "
+                                             + "is the request-metrics feature on?");
         }
         return nonZero(gauges);
     }
