@@ -77,6 +77,9 @@ class DocumentedSettingsTest {
             Map.entry("server.features.request-metrics.time-to-first-byte.buckets", List.of("0.5", "2")),
             Map.entry("server.features.request-metrics.long-running-threshold", List.of("PT1S")),
             Map.entry("server.features.request-metrics.exemplars.enabled", List.of("false")),
+            Map.entry("server.features.request-metrics.naming", List.of("llama-stack")),
+            Map.entry("server.features.request-metrics.body-sizes.enabled", List.of("false")),
+            Map.entry("server.features.request-metrics.body-sizes.buckets", List.of("100", "1000")),
             Map.entry("lifecycle.final-scrape-window", List.of("PT0S")),
             Map.entry("edge.body-read-timeout", List.of("PT5S")),
             Map.entry("datasets.max-rows", List.of("10")));

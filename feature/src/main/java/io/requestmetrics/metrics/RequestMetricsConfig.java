@@ -79,6 +79,9 @@ public record RequestMetricsConfig(boolean enabled,
             Setting.value("time-to-first-byte.enabled"),
             Setting.list("time-to-first-byte.buckets"),
             Setting.value("long-running-threshold"),
+            Setting.value("naming"),
+            Setting.value("body-sizes.enabled"),
+            Setting.list("body-sizes.buckets"),
             Setting.value("exemplars.enabled"));
 
     static final boolean DEFAULT_ENABLED = true;
