@@ -27,6 +27,8 @@ final class Exchange {
     private Status status = Status.OK_200;
     private final WritableHeaders<?> headers = WritableHeaders.create();
     final List<Runnable> beforeSend = new ArrayList<>();
+    /** How often the filter asked for the matched route. */
+    int routeLookups;
 
     Exchange(Method method, String path) {
         this.method = method;
@@ -61,7 +63,10 @@ final class Exchange {
         return (RoutingRequest) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {RoutingRequest.class},
                 (proxy, called, args) -> switch (called.getName()) {
                     case "prologue" -> prologue;
-                    case "matchingPattern" -> Optional.ofNullable(matchingPattern);
+                    case "matchingPattern" -> {
+                        routeLookups++;
+                        yield Optional.ofNullable(matchingPattern);
+                    }
                     case "headers" -> ServerRequestHeaders.create(headers);
                     case "isSecure" -> false;
                     default -> throw new UnsupportedOperationException("request." + called.getName());
