@@ -217,7 +217,8 @@ class FilterSpansAndRouteLookupTest {
                                                                List.of(Duration.ofMillis(10), Duration.ofSeconds(1)),
                                                                List.of("@default"), 500, labels, 10, apis, false,
                                                                List.of(Duration.ofMillis(1), Duration.ofSeconds(1)),
-                                                               Duration.ofSeconds(10));
+                                                               Duration.ofSeconds(10), Naming.LLAMA_STACK, false,
+                                                               RequestMetricsConfig.DEFAULT_BODY_SIZE_BUCKETS);
         Tracing tracing = spans ? Tracing.withSpans(sdk, false) : Tracing.withoutSpans(false);
         return new RequestMetricsFilter(config, REGISTRY, tracing);
     }
