@@ -166,6 +166,8 @@ final class Scrapers implements AutoCloseable {
             if (sample.name().endsWith("_bucket")) {
                 Map<String, String> series = new HashMap<>(sample.labels());
                 series.remove("le");
+                // Histograms of other names may share these labels (time to first byte, body sizes).
+                series.put("__name__", sample.name());
                 Double lower = lastBucketOfSeries.put(series.toString(), value);
                 if (lower != null && value < lower) {
                     if ("+Inf".equals(sample.label("le"))) {
