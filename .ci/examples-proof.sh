@@ -10,12 +10,10 @@ cd "$ROOT"
 WORK=$(mktemp -d -t examples.XXXXXX)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 API=$(free_port); ADMIN=$(free_port)
+. .ci/processes.sh
 stop() {
   [[ -f $WORK/pid ]] || return 0
-  local pid; pid=$(cat "$WORK/pid")
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
+  stop_process "$(cat "$WORK/pid")" 100
   rm -f "$WORK/pid"
 }
 cleanup() { stop; rm -rf "$WORK"; }

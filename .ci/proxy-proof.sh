@@ -29,13 +29,8 @@ PROXY_PID=""
 FAILED=()
 log() { printf '[proxy-proof %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
-stop() {
-  local pid=$1
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-}
+. .ci/processes.sh
+stop() { stop_process "$1"; }
 cleanup() {
   stop "$PROXY_PID"
   stop "$SVC"
