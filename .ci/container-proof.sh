@@ -363,9 +363,13 @@ ready_code() { curl -s --max-time 1 -o /dev/null -w '%{http_code}' "http://127.0
 # ready_at DEADLINE_S: polls /observe/health/ready until it answers 200 and sets READY_MS to that moment (epoch ms).
 # No process per poll (bash's /dev/tcp, read -t as the 10 ms sleep): spawning curl 100 times a second would take
 # CPU from the JVM being measured on this 2-core machine.
+# podman's port forwarder accepts the connection before java listens and then resets it: the printf builtin would
+# then raise SIGPIPE in this shell and end the whole proof with 141, so SIGPIPE is ignored while polling (the write
+# just fails) and restored after; nothing is spawned in between, so no child inherits the ignored signal.
 ready_at() {
     local deadline=$1 line sfd hfd
     exec {sfd}<> <(:)
+    trap '' PIPE
     while :; do
         if { exec {hfd}<>"/dev/tcp/127.0.0.1/$ADMIN_PORT"; } 2>/dev/null; then
             printf 'GET /observe/health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&"$hfd" 2>/dev/null || true
@@ -375,10 +379,11 @@ ready_at() {
             if [[ $line == "HTTP/1.1 200"* ]]; then
                 READY_MS=$(( ${EPOCHREALTIME/./} / 1000 ))
                 exec {sfd}>&-
+                trap - PIPE
                 return 0
             fi
         fi
-        if (( EPOCHSECONDS >= deadline )); then exec {sfd}>&-; return 1; fi
+        if (( EPOCHSECONDS >= deadline )); then exec {sfd}>&-; trap - PIPE; return 1; fi
         read -r -t 0.01 -u "$sfd" line || true
     done
 }

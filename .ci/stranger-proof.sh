@@ -76,9 +76,10 @@ log "   $(unzip -Z1 "$jar" | grep -c '\.class$') classes, one ServerFeatureProvi
 
 log "building the shop ($APP) against the installed artifact"
 mvn -B -q -f "$APP/pom.xml" package -DskipTests > "$OUT/shop-build.log" 2>&1 || { tail -40 "$OUT/shop-build.log" >&2; fail "the shop does not build"; }
-ls "$APP"/target/libs | grep -q "^helidon-request-metrics-$version.jar$" || fail "the shop's libs/ hold no helidon-request-metrics-$version.jar"
+# Globs, not `ls | grep -q`: under pipefail, grep leaving early can end ls with SIGPIPE and fail the check.
+[ -f "$APP/target/libs/helidon-request-metrics-$version.jar" ] || fail "the shop's libs/ hold no helidon-request-metrics-$version.jar"
 for ours in request-metrics-1 request-metrics-testing; do
-    if ls "$APP"/target/libs | grep -q "^$ours"; then fail "the shop's libs/ hold $ours"; fi
+    if compgen -G "$APP/target/libs/$ours*" >/dev/null; then fail "the shop's libs/ hold $ours"; fi
 done
 
 log "starting the shop"

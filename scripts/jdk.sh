@@ -2,7 +2,8 @@
 # Keeps a JAVA_HOME that is already 21+, else takes the newest JDK 21+ under /usr/lib/jvm, else fails.
 
 java_major() {
-  "$1/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}'
+  # awk reads to the end (no early exit): under a caller's pipefail, java must not meet a closed pipe.
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ && !v {v = $2} END {print v}'
 }
 
 find_jdk21() {
