@@ -34,16 +34,22 @@ import io.requestmetrics.metrics.trace.RequestTrace;
  * cumulative {@code _bucket}, {@code _count} (the sum of the buckets, so {@code +Inf} always equals it) and
  * {@code _sum} samples, the exposition of a Helidon timer with buckets and no quantiles.
  * <p>
- * Exemplars: each bucket keeps the latest observation that came with a sampled trace, with its {@code trace_id} and
- * {@code span_id}, and a scrape attaches it to that bucket's {@code _bucket} sample. Only the OpenMetrics format
- * prints exemplars; the text format is unchanged. An observation without a sampled trace touches no exemplar and
- * allocates nothing.
+ * Exemplars: a bucket's exemplar is an observation that came with a sampled trace, with its {@code trace_id} and
+ * {@code span_id}, and a scrape attaches it to that bucket's {@code _bucket} sample. A bucket takes the first such
+ * observation and keeps it for {@value #EXEMPLAR_RETENTION_MILLIS} ms before a newer one replaces it: the pace of the
+ * sampler Micrometer's registry uses for the duration histogram (Prometheus simpleclient's
+ * {@code DefaultExemplarSampler}), so both histograms' exemplars change alike, and a sampled observation allocates
+ * nothing in between. Only the OpenMetrics format prints exemplars; the text format is unchanged. An observation
+ * without a sampled trace touches no exemplar.
  * <p>
  * It is published only where Helidon's registry is backed by Micrometer's Prometheus registry (Helidon's default
  * metrics provider); {@link #publish} returns empty otherwise. It is not in Helidon's JSON output, nor in a scrape
  * that selects meters by {@code scope} or {@code name}, which Helidon resolves from its own meters.
  */
 final class PrometheusHistogram extends Collector {
+
+    /** How long a bucket keeps its exemplar before a newer sampled observation replaces it. */
+    static final long EXEMPLAR_RETENTION_MILLIS = 7109;
 
     // One collector per name in each Prometheus registry: a later histogram of the same name replaces the earlier.
     private static final Map<CollectorRegistry, Map<String, PrometheusHistogram>> PUBLISHED = new WeakHashMap<>();
@@ -226,13 +232,27 @@ final class PrometheusHistogram extends Collector {
          * @param trace the request's trace: if it carries an exemplar, the observation becomes its bucket's exemplar
          */
         void record(long nanos, RequestTrace trace) {
+            record(nanos, trace, trace.exemplar() ? System.currentTimeMillis() : 0);
+        }
+
+        /**
+         * @param nanos     the observation, in nanoseconds, not negative
+         * @param trace     the request's trace: if it carries an exemplar, the observation may become its bucket's
+         * @param nowMillis the wall clock, read only if {@code trace} carries an exemplar
+         */
+        void record(long nanos, RequestTrace trace, long nowMillis) {
             int found = Arrays.binarySearch(upperBoundsNanos, nanos);
             int bucket = found >= 0 ? found : -found - 1;
             buckets[bucket].increment();
             sumNanos.add(nanos);
             if (trace.exemplar()) {
-                exemplars.set(bucket, new Exemplar(nanos / 1e9, System.currentTimeMillis(),
-                                                   "trace_id", trace.traceId(), "span_id", trace.spanId()));
+                Exemplar kept = exemplars.get(bucket);
+                // Of two racing observations one wins, as in Micrometer's histogram; neither count is affected.
+                if (kept == null || nowMillis - kept.getTimestampMs() > EXEMPLAR_RETENTION_MILLIS) {
+                    exemplars.compareAndSet(bucket, kept, new Exemplar(nanos / unitsPerPublished, nowMillis,
+                                                                       "trace_id", trace.traceId(),
+                                                                       "span_id", trace.spanId()));
+                }
             }
         }
     }

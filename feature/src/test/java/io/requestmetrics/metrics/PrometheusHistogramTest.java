@@ -53,32 +53,57 @@ class PrometheusHistogramTest {
     }
 
     @Test
-    void aSampledObservationIsTheLatestExemplarOfItsOwnBucketOnly() {
+    void aSampledObservationIsItsOwnBucketsExemplarUntilTheRetentionHasPassed() {
         PrometheusHistogram histogram = PrometheusHistogram.publish(Metrics.globalRegistry(), "phtest_exemplar_seconds",
                                                                     "help", BOUNDS, List.of("api", "status")).orElseThrow();
         PrometheusHistogram.Series series = histogram.series(List.of("models", "200"));
         histogram.attach(series);
         RequestTrace first = sampled("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
-        RequestTrace latest = sampled("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331");
+        RequestTrace second = sampled("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331");
+        RequestTrace third = sampled("1bf92f3577b34da6a3ce929d0e0e4737", "10f067aa0ba902b8");
+        long start = 1_000_000L;
+        long retention = PrometheusHistogram.EXEMPLAR_RETENTION_MILLIS;
 
-        series.record(Duration.ofMillis(2).toNanos(), first);
-        series.record(Duration.ofMillis(3).toNanos(), RequestTrace.NONE);
-        series.record(Duration.ofMillis(500).toNanos(), first);
-        series.record(Duration.ofMillis(5).toNanos(), latest);
+        series.record(Duration.ofMillis(2).toNanos(), first, start);
+        series.record(Duration.ofMillis(3).toNanos(), RequestTrace.NONE, start + 1);
+        series.record(Duration.ofMillis(500).toNanos(), first, start + 1);
+        // Within the retention the bucket keeps its exemplar; just past it, a newer one replaces it.
+        series.record(Duration.ofMillis(4).toNanos(), second, start + retention);
+        series.record(Duration.ofMillis(5).toNanos(), third, start + retention + 1);
 
+        assertThat(exemplars(histogram), is(Map.of(
+                "phtest_exemplar_seconds_bucket[models, 200, 0.01]",
+                "0.005 span_id=10f067aa0ba902b8 trace_id=1bf92f3577b34da6a3ce929d0e0e4737 at " + (start + retention + 1),
+                "phtest_exemplar_seconds_bucket[models, 200, 1.0]",
+                "0.5 span_id=00f067aa0ba902b7 trace_id=4bf92f3577b34da6a3ce929d0e0e4736 at " + (start + 1))));
+    }
+
+    @Test
+    void aByteHistogramsExemplarValueIsInBytes() {
+        PrometheusHistogram histogram = PrometheusHistogram.publishBytes(Metrics.globalRegistry(), "phtest_exemplar_bytes",
+                                                                         "help", List.of(64L, 256L), List.of("api"))
+                .orElseThrow();
+        PrometheusHistogram.Series series = histogram.series(List.of("models"));
+        histogram.attach(series);
+
+        series.record(100, sampled("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"), 5);
+
+        assertThat(exemplars(histogram), is(Map.of(
+                "phtest_exemplar_bytes_bucket[models, 256.0]",
+                "100.0 span_id=00f067aa0ba902b7 trace_id=4bf92f3577b34da6a3ce929d0e0e4736 at 5")));
+    }
+
+    private static Map<String, String> exemplars(PrometheusHistogram histogram) {
         Map<String, String> exemplars = new TreeMap<>();
         for (Collector.MetricFamilySamples.Sample sample : histogram.collect().getFirst().samples) {
             if (sample.exemplar != null) {
                 exemplars.put(sample.name + sample.labelValues, sample.exemplar.getValue() + " "
                         + sample.exemplar.getLabelName(0) + "=" + sample.exemplar.getLabelValue(0) + " "
-                        + sample.exemplar.getLabelName(1) + "=" + sample.exemplar.getLabelValue(1));
+                        + sample.exemplar.getLabelName(1) + "=" + sample.exemplar.getLabelValue(1)
+                        + " at " + sample.exemplar.getTimestampMs());
             }
         }
-        assertThat(exemplars, is(Map.of(
-                "phtest_exemplar_seconds_bucket[models, 200, 0.01]",
-                "0.005 span_id=b7ad6b7169203331 trace_id=0af7651916cd43dd8448eb211c80319c",
-                "phtest_exemplar_seconds_bucket[models, 200, 1.0]",
-                "0.5 span_id=00f067aa0ba902b7 trace_id=4bf92f3577b34da6a3ce929d0e0e4736")));
+        return exemplars;
     }
 
     private static RequestTrace sampled(String traceId, String spanId) {

@@ -56,7 +56,8 @@ public abstract sealed class RequestTrace permits RequestTrace.None, RequestTrac
         try {
             timer.record(nanos, TimeUnit.NANOSECONDS);
         } finally {
-            ExemplarSupplierProvider.CURRENT.remove();
+            // Not remove(): on a pooled thread that would allocate a new map entry for every request.
+            ExemplarSupplierProvider.CURRENT.set(null);
         }
     }
 
@@ -77,14 +78,17 @@ public abstract sealed class RequestTrace permits RequestTrace.None, RequestTrac
         }
     }
 
-    /** A sampled incoming {@code traceparent}, when the service makes no span: the caller's ids are the exemplar's. */
+    /**
+     * A sampled incoming {@code traceparent}, when the service makes no span: the caller's ids are the exemplar's. The
+     * ids are cut from the header only when asked for, which is when a bucket takes a new exemplar: most sampled
+     * requests never are.
+     */
     static final class Incoming extends RequestTrace {
-        private final String traceId;
-        private final String spanId;
+        private final String traceparent;
 
-        Incoming(String traceId, String spanId) {
-            this.traceId = traceId;
-            this.spanId = spanId;
+        /** @param traceparent a valid, sampled {@code traceparent} value */
+        Incoming(String traceparent) {
+            this.traceparent = traceparent;
         }
 
         @Override
@@ -94,12 +98,12 @@ public abstract sealed class RequestTrace permits RequestTrace.None, RequestTrac
 
         @Override
         public String traceId() {
-            return traceId;
+            return traceparent.substring(3, 35);
         }
 
         @Override
         public String spanId() {
-            return spanId;
+            return traceparent.substring(36, 52);
         }
     }
 }

@@ -13,7 +13,7 @@ import io.helidon.http.ServerRequestHeaders;
  * {@code ff}, neither id all zeros; version {@code 00} is exactly 55 characters, a later version at least 55 and, if
  * longer, followed by {@code -} (the spec's forward compatibility). Anything else, and a request with more than one
  * {@code traceparent}, is ignored as the spec says: no error, no log line. Only a {@link Validity#SAMPLED} header
- * (trace-flags with bit 0 set) allocates: its ids are the exemplar's.
+ * (trace-flags with bit 0 set) makes a trace: its ids are the exemplar's.
  */
 public final class TraceParent {
 
@@ -54,7 +54,7 @@ public final class TraceParent {
         if (validity(value) != Validity.SAMPLED) {
             return RequestTrace.NONE;
         }
-        return new RequestTrace.Incoming(value.substring(3, 35), value.substring(36, 52));
+        return new RequestTrace.Incoming(value);
     }
 
     /**

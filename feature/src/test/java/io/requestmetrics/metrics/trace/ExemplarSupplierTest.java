@@ -20,7 +20,7 @@ class ExemplarSupplierTest {
 
     @Test
     void theCurrentSampledTracesIdsAreTheExemplars() {
-        ExemplarSupplierProvider.CURRENT.set(new RequestTrace.Incoming("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"));
+        ExemplarSupplierProvider.CURRENT.set(new RequestTrace.Incoming("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
         var supplier = new ExemplarSupplierProvider().get();
 
         assertThat(supplier.isSampled(), is(true));
