@@ -88,8 +88,8 @@ abstract class RequestMetricsContract {
         }
     }
 
-    private final URI api;
-    private final URI admin;
+    final URI api;
+    final URI admin;
     private final Names names;
     private final String requests;
     private final String status;

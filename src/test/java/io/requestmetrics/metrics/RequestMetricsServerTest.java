@@ -28,13 +28,8 @@ import static org.hamcrest.Matchers.is;
 @ServerTest
 class RequestMetricsServerTest extends RequestMetricsContract {
 
-    private final URI api;
-    private final URI admin;
-
     RequestMetricsServerTest(URI api, @Socket("admin") URI admin) {
         super(api, admin, Names.LLAMA_STACK);
-        this.api = api;
-        this.admin = admin;
     }
 
     @SetUpServer

@@ -4,9 +4,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import io.helidon.http.BadRequestException;
 import io.helidon.http.Method;
@@ -23,6 +26,8 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.prometheus.client.CollectorRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
@@ -31,29 +36,35 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * {@link RequestMetricsFilter} and its meters without a server: what one request records under which labels, in the
- * global registry, each test under a prefix of its own.
+ * global registry, each test under a prefix of its own; the parameterised ones under both namings.
  */
 class FilterRecordsEachRequestTest {
 
     private static final AtomicInteger PREFIXES = new AtomicInteger();
     private static final MeterRegistry REGISTRY = Metrics.globalRegistry();
 
-    private final String prefix = "frtest" + PREFIXES.incrementAndGet();
+    private final int number = PREFIXES.incrementAndGet();
+    private final String prefix = "frtest" + number;
+    // The api of the parameterised tests' requests: under otel every test's meters share their names.
+    private final String api = "frapi" + number;
 
-    @Test
-    void aRequestIsTimedAndCountedUnderItsApiAndStatusAndInFlightOnlyWhileItRuns() {
-        RequestMetricsFilter filter = filter(labels(), 10, List.of("models"), false);
+    @ParameterizedTest
+    @EnumSource(Naming.class)
+    void aRequestIsTimedAndCountedUnderItsApiAndStatusAndInFlightOnlyWhileItRuns(Naming naming) {
+        RequestMetricsFilter filter = filter(naming, labels(), 10, List.of(api), false);
+        Exchange exchange = new Exchange(Method.GET, "/v1/" + api + "/m1").status(Status.CREATED_201);
         List<Double> inFlightDuring = new ArrayList<>();
 
-        filter.filter(() -> inFlightDuring.add(gauge("concurrent_requests", "api", "models")),
-                      new Exchange(Method.GET, "/v1/models/m1").status(Status.CREATED_201).request(),
-                      new Exchange(Method.GET, "/v1/models/m1").status(Status.CREATED_201).response());
+        filter.filter(() -> inFlightDuring.add(published(naming).gauges(RequestMeters.IN_FLIGHT)),
+                      exchange.request(), exchange.response());
 
         assertThat(inFlightDuring, is(List.of(1.0)));
-        assertThat(gauge("concurrent_requests", "api", "models"), is(0.0));
-        assertThat(timer("request_duration_seconds", "api", "models", "status", "201").count(), is(1L));
-        assertThat(counter("requests", "api", "models", "status", "201"), is(1L));
-        assertThat(gauge("long_running_requests", "api", "models"), is(0.0));
+        assertThat(published(naming).gauges(RequestMeters.IN_FLIGHT), is(0.0));
+        assertThat(published(naming).count("201"), is(1L));
+        if (naming == Naming.LLAMA_STACK) {
+            assertThat(counter("requests", "api", api, "status", "201"), is(1L));
+        }
+        assertThat(published(naming).gauges(RequestMeters.LONG_RUNNING), is(0.0));
     }
 
     @Test
@@ -148,10 +159,11 @@ class FilterRecordsEachRequestTest {
                    is(1L));
     }
 
-    @Test
-    void whatEscapesRoutingIsRecordedWithItsStatusAndRethrownUnchanged() {
-        RequestMetricsFilter filter = filter(labels(), 10, List.of("models"), false);
-        Exchange exchange = new Exchange(Method.GET, "/v1/models");
+    @ParameterizedTest
+    @EnumSource(Naming.class)
+    void whatEscapesRoutingIsRecordedWithItsStatusAndRethrownUnchanged(Naming naming) {
+        RequestMetricsFilter filter = filter(naming, labels(), 10, List.of(api), false);
+        Exchange exchange = new Exchange(Method.GET, "/v1/" + api);
         ServerConnectionException gone = new ServerConnectionException("gone", new java.io.IOException("reset"));
         BadRequestException bad = new BadRequestException("bad");
         AssertionError error = new AssertionError("error");
@@ -166,23 +178,27 @@ class FilterRecordsEachRequestTest {
                                 () -> filter.filter(() -> { throw error; }, exchange.request(), exchange.response())),
                    is(error));
 
-        assertThat(timer("request_duration_seconds", "api", "models", "status", "499").count(), is(1L));
-        assertThat(timer("request_duration_seconds", "api", "models", "status", "400").count(), is(1L));
-        assertThat(timer("request_duration_seconds", "api", "models", "status", "500").count(), is(1L));
-        assertThat(gauge("concurrent_requests", "api", "models"), is(0.0));
+        assertThat(published(naming).count("499"), is(1L));
+        assertThat(published(naming).count("400"), is(1L));
+        assertThat(published(naming).count("500"), is(1L));
+        assertThat(published(naming).gauges(RequestMeters.IN_FLIGHT), is(0.0));
+        if (naming == Naming.OTEL) {
+            assertThat(published(naming).errorTypes(), is(Map.of("499", "client_closed", "400", "", "500", "500")));
+        }
     }
 
-    @Test
-    void excludedPathsGoStraightThroughUnmeasured() {
-        RequestMetricsFilter filter = filter(labels(), 10, List.of("observe"), false);
+    @ParameterizedTest
+    @EnumSource(Naming.class)
+    void excludedPathsGoStraightThroughUnmeasured(Naming naming) {
+        RequestMetricsFilter filter = filter(naming, labels(), 10, List.of(api), false);
         AtomicInteger proceeded = new AtomicInteger();
         Exchange exchange = new Exchange(Method.GET, "/observe/metrics");
+        long measuredBefore = published(naming).everyApisCount();
 
         filter.filter(proceeded::incrementAndGet, exchange.request(), exchange.response());
 
         assertThat(proceeded.get(), is(1));
-        assertThat(REGISTRY.timer(prefix + "_request_duration_seconds", tags("api", "unknown", "status", "200"))
-                           .isPresent(), is(false));
+        assertThat(published(naming).everyApisCount(), is(measuredBefore));
         assertThat(exchange.beforeSend.size(), is(0));
     }
 
@@ -224,17 +240,88 @@ class FilterRecordsEachRequestTest {
                    is(nullValue()));
     }
 
+    /**
+     * This test's meters as one naming publishes them: under {@code otel} every test shares the names, so each test
+     * has an api of its own ({@link #api}) and reads only that api's series.
+     */
+    private Published published(Naming naming) {
+        return new Published(naming, prefix, api);
+    }
+
+    private record Published(Naming naming, String prefix, String api) {
+
+        /** @return the sum of the counts of this api's duration timers with {@code status}; fails if there is none */
+        long count(String status) {
+            List<Timer> timers = timers()
+                    .filter(timer -> status.equals(timer.id().tagsMap().get(naming.labelName(Label.STATUS))))
+                    .toList();
+            if (timers.isEmpty()) {
+                throw new AssertionError("no " + naming.meterName(prefix, RequestMeters.DURATION) + " for api " + api
+                                                 + ", status " + status);
+            }
+            return timers.stream().mapToLong(Timer::count).sum();
+        }
+
+        /** @return {@code error_type} of this api's duration timers, by status */
+        Map<String, String> errorTypes() {
+            Map<String, String> byStatus = new TreeMap<>();
+            timers().forEach(timer -> byStatus.put(timer.id().tagsMap().get(naming.labelName(Label.STATUS)),
+                                                   timer.id().tagsMap().get(Naming.ERROR_TYPE)));
+            return byStatus;
+        }
+
+        /** @return this api's duration timers */
+        Stream<Timer> timers() {
+            return everyApisTimers().filter(timer -> api.equals(timer.id().tagsMap().get(naming.labelName(Label.API))));
+        }
+
+        /** @return the requests counted in the duration timers of the naming's name, whatever their api */
+        long everyApisCount() {
+            return everyApisTimers().mapToLong(Timer::count).sum();
+        }
+
+        private Stream<Timer> everyApisTimers() {
+            String name = naming.meterName(prefix, RequestMeters.DURATION);
+            return REGISTRY.meters().stream()
+                    .filter(meter -> meter instanceof Timer && meter.id().name().equals(name))
+                    .map(Timer.class::cast);
+        }
+
+        /** @return the sum of this api's gauges of {@code suffix}; fails if there is none */
+        double gauges(String suffix) {
+            String name = naming.meterName(prefix, suffix);
+            List<Gauge<?>> gauges = REGISTRY.meters().stream()
+                    .filter(meter -> meter instanceof Gauge<?> && meter.id().name().equals(name))
+                    .filter(meter -> api.equals(meter.id().tagsMap().get(naming.labelName(Label.API))))
+                    .<Gauge<?>>map(meter -> (Gauge<?>) meter)
+                    .toList();
+            if (gauges.isEmpty()) {
+                throw new AssertionError("no " + name + " for api " + api);
+            }
+            return gauges.stream().mapToDouble(gauge -> gauge.value().doubleValue()).sum();
+        }
+    }
+
     private static void run(RequestMetricsFilter filter, Exchange exchange) {
         filter.filter(() -> { }, exchange.request(), exchange.response());
     }
 
     private RequestMetricsFilter filter(Set<Label> labels, int maxRoutes, List<String> apis, boolean timeToFirstByte) {
+        return filter(Naming.LLAMA_STACK, labels, maxRoutes, apis, timeToFirstByte);
+    }
+
+    /** Under {@code otel}, {@code method} and {@code route} are added to {@code labels}: the naming requires them. */
+    private RequestMetricsFilter filter(Naming naming, Set<Label> labels, int maxRoutes, List<String> apis,
+                                        boolean timeToFirstByte) {
+        if (naming == Naming.OTEL) {
+            labels.addAll(List.of(Label.METHOD, Label.ROUTE));
+        }
         RequestMetricsConfig config = new RequestMetricsConfig(true, prefix, List.of("v1"), List.of("/observe"),
                                                                List.of(Duration.ofMillis(10), Duration.ofSeconds(1)),
                                                                List.of("@default"), 500, labels, maxRoutes, apis,
                                                                timeToFirstByte,
                                                                List.of(Duration.ofMillis(1), Duration.ofSeconds(1)),
-                                                               Duration.ofSeconds(10), Naming.LLAMA_STACK, false,
+                                                               Duration.ofSeconds(10), naming, false,
                                                                RequestMetricsConfig.DEFAULT_BODY_SIZE_BUCKETS);
         return new RequestMetricsFilter(config, REGISTRY);
     }

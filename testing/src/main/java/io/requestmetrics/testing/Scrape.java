@@ -187,21 +187,23 @@ public record Scrape(String text, List<Sample> samples) {
         if (found.isEmpty()) {
             throw missing(name);
         }
-        Map<String, Double> deltas = new TreeMap<>();
-        for (Sample sample : found) {
-            String[] pairs = new String[labels.length * 2];
-            StringJoiner key = new StringJoiner("/");
-            for (int i = 0; i < labels.length; i++) {
-                pairs[2 * i] = labels[i];
-                pairs[2 * i + 1] = sample.label(labels[i]);
-                key.add(sample.label(labels[i]));
-            }
-            double delta = sample.value() - before.baseline(name, pairs);
-            if (delta != 0) {
-                deltas.merge(key.toString(), delta, Double::sum);
-            }
-        }
+        // Summed per key on both sides: a key may stand for several series (those of the labels not in the key).
+        Map<String, Double> deltas = new TreeMap<>(sumsByKey(found, labels));
+        sumsByKey(before.find(name), labels).forEach((key, earlier) -> deltas.merge(key, -earlier, Double::sum));
+        deltas.values().removeIf(delta -> delta == 0);
         return deltas;
+    }
+
+    private static Map<String, Double> sumsByKey(List<Sample> samples, String... labels) {
+        Map<String, Double> sums = new TreeMap<>();
+        for (Sample sample : samples) {
+            StringJoiner key = new StringJoiner("/");
+            for (String label : labels) {
+                key.add(sample.label(label));
+            }
+            sums.merge(key.toString(), sample.value(), Double::sum);
+        }
+        return sums;
     }
 
     /**
