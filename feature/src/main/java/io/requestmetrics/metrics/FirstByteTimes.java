@@ -52,16 +52,17 @@ final class FirstByteTimes {
     /**
      * Records one observation.
      *
-     * @param nanos time to first byte, not negative
-     * @param trace the request's trace, the observation's exemplar if it carries one
+     * @param nanos    time to first byte, not negative
+     * @param trace    the request's trace, the observation's exemplar if it carries one
+     * @param nowNanos a {@link System#nanoTime()} reading of about now (the request's end)
      */
-    void record(int api, int method, int status, long nanos, RequestTrace trace) {
+    void record(int api, int method, int status, long nanos, RequestTrace trace, long nowNanos) {
         int slot = labels.entrySlot(api, method);
         Series kept = series.find(slot, status);
         if (kept == null) {
             kept = install(slot, api, method, status);
         }
-        kept.record(nanos, trace);
+        kept.record(nanos, trace, nowNanos);
     }
 
     // Once per (slot, status). Racing threads keep the first series made; only that one is published.
@@ -98,9 +99,9 @@ final class FirstByteTimes {
             this.timer = timer;
         }
 
-        void record(long nanos, RequestTrace trace) {
+        void record(long nanos, RequestTrace trace, long nowNanos) {
             if (series != null) {
-                series.record(nanos, trace);
+                series.record(nanos, trace, nowNanos);
             } else {
                 trace.record(timer, nanos);
             }

@@ -50,6 +50,7 @@ final class PrometheusHistogram extends Collector {
 
     /** How long a bucket keeps its exemplar before a newer sampled observation replaces it. */
     static final long EXEMPLAR_RETENTION_MILLIS = 7109;
+    private static final long EXEMPLAR_RETENTION_NANOS = EXEMPLAR_RETENTION_MILLIS * 1_000_000;
 
     // One collector per name in each Prometheus registry: a later histogram of the same name replaces the earlier.
     private static final Map<CollectorRegistry, Map<String, PrometheusHistogram>> PUBLISHED = new WeakHashMap<>();
@@ -159,7 +160,7 @@ final class PrometheusHistogram extends Collector {
                 cumulative += one.buckets[bucket].sum();
                 samples.add(new MetricFamilySamples.Sample(name + "_bucket", bucketLabelNames,
                                                            one.bucketLabelValues.get(bucket), cumulative,
-                                                           one.exemplars.get(bucket)));
+                                                           one.exemplar(bucket)));
             }
             samples.add(new MetricFamilySamples.Sample(name + "_count", labelNames, one.labelValues, cumulative));
             double sum = one.sumNanos.sum() / unitsPerPublished;
@@ -203,8 +204,8 @@ final class PrometheusHistogram extends Collector {
         // Non-cumulative: buckets[i] counts observations in (bound i-1, bound i]; the last, those above every bound.
         private final LongAdder[] buckets;
         private final LongAdder sumNanos = new LongAdder();
-        // By bucket, the latest observation with a sampled trace; null until there is one.
-        private final AtomicReferenceArray<Exemplar> exemplars;
+        // By bucket, its exemplar; null until there is one.
+        private final AtomicReferenceArray<Kept> exemplars;
 
         private Series(List<String> labelValues) {
             this.labelValues = labelValues;
@@ -224,36 +225,42 @@ final class PrometheusHistogram extends Collector {
          * @param nanos the observation, in nanoseconds (bytes for a histogram of sizes), not negative
          */
         void record(long nanos) {
-            record(nanos, RequestTrace.NONE);
+            record(nanos, RequestTrace.NONE, 0);
         }
 
         /**
-         * @param nanos the observation, in nanoseconds, not negative
-         * @param trace the request's trace: if it carries an exemplar, the observation becomes its bucket's exemplar
+         * @param nanos    the observation, in nanoseconds (bytes for a histogram of sizes), not negative
+         * @param trace    the request's trace: if it carries an exemplar, the observation may become its bucket's
+         * @param nowNanos a {@link System#nanoTime()} reading of about now (the caller has one: a clock read costs
+         *                 as much as the rest of this); used only if {@code trace} carries an exemplar
          */
-        void record(long nanos, RequestTrace trace) {
-            record(nanos, trace, trace.exemplar() ? System.currentTimeMillis() : 0);
-        }
-
-        /**
-         * @param nanos     the observation, in nanoseconds, not negative
-         * @param trace     the request's trace: if it carries an exemplar, the observation may become its bucket's
-         * @param nowMillis the wall clock, read only if {@code trace} carries an exemplar
-         */
-        void record(long nanos, RequestTrace trace, long nowMillis) {
+        void record(long nanos, RequestTrace trace, long nowNanos) {
             int found = Arrays.binarySearch(upperBoundsNanos, nanos);
             int bucket = found >= 0 ? found : -found - 1;
             buckets[bucket].increment();
             sumNanos.add(nanos);
             if (trace.exemplar()) {
-                Exemplar kept = exemplars.get(bucket);
-                // Of two racing observations one wins, as in Micrometer's histogram; neither count is affected.
-                if (kept == null || nowMillis - kept.getTimestampMs() > EXEMPLAR_RETENTION_MILLIS) {
-                    exemplars.compareAndSet(bucket, kept, new Exemplar(nanos / unitsPerPublished, nowMillis,
-                                                                       "trace_id", trace.traceId(),
-                                                                       "span_id", trace.spanId()));
+                Kept kept = exemplars.get(bucket);
+                if (kept == null || nowNanos - kept.atNanos() > EXEMPLAR_RETENTION_NANOS) {
+                    String traceId = trace.traceId();
+                    String spanId = trace.spanId();
+                    if (traceId != null && spanId != null) {
+                        // Of two racing observations one wins, as in Micrometer's histogram; no count is affected.
+                        Exemplar exemplar = new Exemplar(nanos / unitsPerPublished, System.currentTimeMillis(),
+                                                         "trace_id", traceId, "span_id", spanId);
+                        exemplars.compareAndSet(bucket, kept, new Kept(exemplar, nowNanos));
+                    }
                 }
             }
         }
+
+        private Exemplar exemplar(int bucket) {
+            Kept kept = exemplars.get(bucket);
+            return kept == null ? null : kept.exemplar();
+        }
+    }
+
+    /** A bucket's exemplar, and when it was taken on the monotonic clock (for the retention). */
+    private record Kept(Exemplar exemplar, long atNanos) {
     }
 }

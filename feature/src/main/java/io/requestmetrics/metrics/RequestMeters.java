@@ -143,7 +143,7 @@ final class RequestMeters {
                 timer.record(durationNanos, TimeUnit.NANOSECONDS);
             }
             if (firstByteNanos >= 0 && firstByte != null) {
-                firstByte.record(api, method, status, firstByteNanos, trace);
+                firstByte.record(api, method, status, firstByteNanos, trace, startNanos + durationNanos);
             }
         } finally {
             inFlight.ended(inFlightSlot, startNanos);

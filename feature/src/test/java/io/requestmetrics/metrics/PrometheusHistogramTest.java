@@ -61,8 +61,9 @@ class PrometheusHistogramTest {
         RequestTrace first = sampled("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
         RequestTrace second = sampled("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331");
         RequestTrace third = sampled("1bf92f3577b34da6a3ce929d0e0e4737", "10f067aa0ba902b8");
-        long start = 1_000_000L;
-        long retention = PrometheusHistogram.EXEMPLAR_RETENTION_MILLIS;
+        long start = 1_000_000_000L;
+        long retention = Duration.ofMillis(PrometheusHistogram.EXEMPLAR_RETENTION_MILLIS).toNanos();
+        long before = System.currentTimeMillis();
 
         series.record(Duration.ofMillis(2).toNanos(), first, start);
         series.record(Duration.ofMillis(3).toNanos(), RequestTrace.NONE, start + 1);
@@ -73,9 +74,37 @@ class PrometheusHistogramTest {
 
         assertThat(exemplars(histogram), is(Map.of(
                 "phtest_exemplar_seconds_bucket[models, 200, 0.01]",
-                "0.005 span_id=10f067aa0ba902b8 trace_id=1bf92f3577b34da6a3ce929d0e0e4737 at " + (start + retention + 1),
+                "0.005 span_id=10f067aa0ba902b8 trace_id=1bf92f3577b34da6a3ce929d0e0e4737",
                 "phtest_exemplar_seconds_bucket[models, 200, 1.0]",
-                "0.5 span_id=00f067aa0ba902b7 trace_id=4bf92f3577b34da6a3ce929d0e0e4736 at " + (start + 1))));
+                "0.5 span_id=00f067aa0ba902b7 trace_id=4bf92f3577b34da6a3ce929d0e0e4736")));
+        // An exemplar's timestamp is the wall clock when it was taken.
+        long after = System.currentTimeMillis();
+        for (Collector.MetricFamilySamples.Sample sample : histogram.collect().getFirst().samples) {
+            if (sample.exemplar != null) {
+                assertThat(sample.exemplar.getTimestampMs() >= before && sample.exemplar.getTimestampMs() <= after,
+                           is(true));
+            }
+        }
+    }
+
+    @Test
+    void aSampledTraceparentWithInvalidIdsGivesNoExemplarAndIsCounted() {
+        PrometheusHistogram histogram = PrometheusHistogram.publish(Metrics.globalRegistry(), "phtest_bad_ids_seconds",
+                                                                    "help", BOUNDS, List.of("api")).orElseThrow();
+        PrometheusHistogram.Series series = histogram.series(List.of("models"));
+        histogram.attach(series);
+
+        series.record(Duration.ofMillis(2).toNanos(), sampled("4BF92F3577B34DA6A3CE929D0E0E4736", "00f067aa0ba902b7"), 1);
+        series.record(Duration.ofMillis(2).toNanos(), sampled("00000000000000000000000000000000", "00f067aa0ba902b7"), 2);
+        series.record(Duration.ofMillis(2).toNanos(), sampled("4bf92f3577b34da6a3ce929d0e0e4736", "0000000000000000"), 3);
+
+        assertThat(exemplars(histogram), is(Map.of()));
+        assertThat(samples(histogram).get("phtest_bad_ids_seconds_count{api=models}"), is(3.0));
+        // The bucket is still open to a valid one.
+        series.record(Duration.ofMillis(2).toNanos(), sampled("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"), 4);
+        assertThat(exemplars(histogram), is(Map.of(
+                "phtest_bad_ids_seconds_bucket[models, 0.01]",
+                "0.002 span_id=00f067aa0ba902b7 trace_id=4bf92f3577b34da6a3ce929d0e0e4736")));
     }
 
     @Test
@@ -90,7 +119,7 @@ class PrometheusHistogramTest {
 
         assertThat(exemplars(histogram), is(Map.of(
                 "phtest_exemplar_bytes_bucket[models, 256.0]",
-                "100.0 span_id=00f067aa0ba902b7 trace_id=4bf92f3577b34da6a3ce929d0e0e4736 at 5")));
+                "100.0 span_id=00f067aa0ba902b7 trace_id=4bf92f3577b34da6a3ce929d0e0e4736")));
     }
 
     private static Map<String, String> exemplars(PrometheusHistogram histogram) {
@@ -99,8 +128,7 @@ class PrometheusHistogramTest {
             if (sample.exemplar != null) {
                 exemplars.put(sample.name + sample.labelValues, sample.exemplar.getValue() + " "
                         + sample.exemplar.getLabelName(0) + "=" + sample.exemplar.getLabelValue(0) + " "
-                        + sample.exemplar.getLabelName(1) + "=" + sample.exemplar.getLabelValue(1)
-                        + " at " + sample.exemplar.getTimestampMs());
+                        + sample.exemplar.getLabelName(1) + "=" + sample.exemplar.getLabelValue(1));
             }
         }
         return exemplars;

@@ -19,10 +19,16 @@ public abstract sealed class RequestTrace permits RequestTrace.None, RequestTrac
     /** @return whether the request's observations carry an exemplar: its trace is sampled and exemplars are on */
     public abstract boolean exemplar();
 
-    /** @return the exemplar's {@code trace_id}: 32 lower-case hex digits; only meaningful if {@link #exemplar()} */
+    /**
+     * @return the exemplar's {@code trace_id}: 32 lower-case hex digits, or null if the ids the trace came with are
+     *         not valid (then there is no exemplar); only meaningful if {@link #exemplar()}
+     */
     public abstract String traceId();
 
-    /** @return the exemplar's {@code span_id}: 16 lower-case hex digits; only meaningful if {@link #exemplar()} */
+    /**
+     * @return the exemplar's {@code span_id}: 16 lower-case hex digits, or null as {@link #traceId()}; only
+     *         meaningful if {@link #exemplar()}
+     */
     public abstract String spanId();
 
     /** @return whether {@link #ended} wants the matched route template (there is a span to name) */
@@ -80,13 +86,13 @@ public abstract sealed class RequestTrace permits RequestTrace.None, RequestTrac
 
     /**
      * A sampled incoming {@code traceparent}, when the service makes no span: the caller's ids are the exemplar's. The
-     * ids are cut from the header only when asked for, which is when a bucket takes a new exemplar: most sampled
-     * requests never are.
+     * ids are checked and cut from the header only when asked for, which is when a bucket takes a new exemplar: for
+     * most sampled requests, never ({@link TraceParent}).
      */
     static final class Incoming extends RequestTrace {
         private final String traceparent;
 
-        /** @param traceparent a valid, sampled {@code traceparent} value */
+        /** @param traceparent a {@code traceparent} value whose all but ids is valid, and sampled */
         Incoming(String traceparent) {
             this.traceparent = traceparent;
         }
@@ -98,12 +104,12 @@ public abstract sealed class RequestTrace permits RequestTrace.None, RequestTrac
 
         @Override
         public String traceId() {
-            return traceparent.substring(3, 35);
+            return TraceParent.idsValid(traceparent) ? traceparent.substring(3, 35) : null;
         }
 
         @Override
         public String spanId() {
-            return traceparent.substring(36, 52);
+            return TraceParent.idsValid(traceparent) ? traceparent.substring(36, 52) : null;
         }
     }
 }

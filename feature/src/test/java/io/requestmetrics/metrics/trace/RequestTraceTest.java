@@ -62,6 +62,19 @@ class RequestTraceTest {
     }
 
     @Test
+    void aSampledTraceparentWhoseIdsAreNotValidHasNoIdsSoNoExemplar() {
+        Tracing tracing = Tracing.withoutSpans(true);
+
+        for (String ids : List.of(TRACE_ID.toUpperCase(java.util.Locale.ROOT) + "-" + PARENT_ID,
+                                  "0".repeat(32) + "-" + PARENT_ID, TRACE_ID + "-" + "0".repeat(16),
+                                  TRACE_ID.replace('4', 'g') + "-" + PARENT_ID)) {
+            RequestTrace trace = tracing.start(request("00-" + ids + "-01"));
+            assertThat(ids, trace.traceId(), is(nullValue()));
+            assertThat(ids, trace.spanId(), is(nullValue()));
+        }
+    }
+
+    @Test
     void withExemplarsOffASampledTraceparentIsNoTrace() {
         RequestTrace trace = Tracing.withoutSpans(false).start(request(SAMPLED));
 
