@@ -502,7 +502,8 @@ final class RequestFraming implements Supplier<byte[]> {
         checkNoBareCr(bytes, 0, to);
         int digits = 0;
         long size = 0;
-        while (digits < to && Character.digit(bytes[digits], 16) >= 0 && bytes[digits] < 0x80) {
+        // A byte of 0x80 or more is negative here, and Character.digit of a negative code point is -1.
+        while (digits < to && Character.digit(bytes[digits], 16) >= 0) {
             if (digits == MAX_CHUNK_SIZE_DIGITS) {
                 throw new ViolationFound(FramingViolation.CHUNK_SIZE_TOO_LARGE);
             }

@@ -13,7 +13,6 @@ import io.helidon.webserver.http.RoutingRequest;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -134,10 +133,6 @@ final class ServerSpans {
             }
             span.end();
             openSpans.decrement();
-        }
-
-        SpanContext spanContext() {
-            return span.getSpanContext();
         }
     }
 
