@@ -70,6 +70,8 @@ class PrometheusHistogramTest {
         series.record(Duration.ofMillis(500).toNanos(), first, start + 1);
         // Within the retention the bucket keeps its exemplar; just past it, a newer one replaces it.
         series.record(Duration.ofMillis(4).toNanos(), second, start + retention);
+        assertThat(exemplars(histogram).get("phtest_exemplar_seconds_bucket[models, 200, 0.01]"),
+                   is("0.002 span_id=00f067aa0ba902b7 trace_id=4bf92f3577b34da6a3ce929d0e0e4736"));
         series.record(Duration.ofMillis(5).toNanos(), third, start + retention + 1);
 
         assertThat(exemplars(histogram), is(Map.of(
