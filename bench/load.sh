@@ -15,6 +15,7 @@
 #   exoff request metrics on, exemplars off (exemplars.enabled=false): not run by default; with BENCH_TRACEPARENT,
 #         on / exoff is what exemplars cost
 #   min   request metrics on with time to first byte, body sizes and exemplars off: not run by default
+#   ttoff request metrics on, time to first byte off: not run by default
 # (empty and floor run bench/src/main/java/io/requestmetrics/bench/ReferenceFilterMain.java.)
 # It drives each in turn with wrk on a trivial GET (BENCH_PATH, /v1/health) at saturation. Each round runs every
 # server once, in the order on, off, off2, kpi, empty, floor, and the next round in reverse (ABBA, so that a slow drift
@@ -146,6 +147,7 @@ start_server() {
         off | off2) props+=(-Dserver.features.request-metrics.enabled=false) ;;
         bsoff) props+=(-Dserver.features.request-metrics.body-sizes.enabled=false) ;;
         exoff) props+=(-Dserver.features.request-metrics.exemplars.enabled=false) ;;
+        ttoff) props+=(-Dserver.features.request-metrics.time-to-first-byte.enabled=false) ;;
         min) props+=(-Dserver.features.request-metrics.time-to-first-byte.enabled=false
                      -Dserver.features.request-metrics.body-sizes.enabled=false
                      -Dserver.features.request-metrics.exemplars.enabled=false) ;;
@@ -258,7 +260,7 @@ column_median() { awk -F'\t' -v s="$1" -v c="$2" 'NR > 1 && $2 == s { print $c }
     for pair in "on off metrics on / off" "off2 off A/A: off2 / off" "kpi off KPI extended / off" \
                 "empty off empty filter / off" "floor off floor filter / off" "floor empty floor filter / empty" \
                 "on floor metrics on / floor" "on empty metrics on / empty" "spans off spans / off" "spans on spans / on" \
-                "on bsoff body sizes on / off" "on exoff exemplars on / off" "min off minimal metrics / off"; do
+                "on bsoff body sizes on / off" "on exoff exemplars on / off" "min off minimal metrics / off" "on ttoff first byte on / off"; do
         read -r a b label <<< "$pair"
         [[ -n ${PID[$a]:-} && -n ${PID[$b]:-} ]] || continue
         ratios=()
