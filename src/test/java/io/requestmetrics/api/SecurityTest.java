@@ -192,7 +192,7 @@ class SecurityTest {
             Http.postJson(api, "/v1/datasets", "{\"dataset_id\":\"x\",\"purpose\":\"" + body + "\"}");
             Http.post(api, "/v1/faults/throw", json, "Content-Type", "application/json");
             Http.get(api, "/v1/faults/throw", "X-Note", body);
-            Http.postJson(api, "/v1/datasets", "{\"dataset_id\":\"big\",\"purpose\":\"eval/question-answer\","
+            postOverTheLimit("{\"dataset_id\":\"big\",\"purpose\":\"eval/question-answer\","
                     + "\"metadata\":{\"x\":\"" + (body + " ").repeat(100_000) + "\"}}");
             try (Socket socket = RawHttp.connect(port)) {
                 socket.getOutputStream().write(RawHttp.request("POST", "/v1/models", json.getBytes(StandardCharsets.UTF_8),
@@ -207,6 +207,21 @@ class SecurityTest {
                    "the capture sees the server's log: the handler's exception is logged, on the server only");
         for (String record : logged) {
             assertThat(record.toLowerCase(Locale.ROOT), not(containsString(MARKER)));
+        }
+    }
+
+    /**
+     * Posts a dataset over {@code max-payload-size}. The server answers 413 and closes the connection while the body
+     * is still arriving, and that close can reset the connection before the client has read the answer: here a reset
+     * is as good as the 413 (what is checked is the log).
+     */
+    private void postOverTheLimit(String json) {
+        try {
+            assertThat(Http.postJson(api, "/v1/datasets", json).statusCode(), is(413));
+        } catch (AssertionError e) {
+            if (!(e.getCause() instanceof IOException)) {
+                throw e;
+            }
         }
     }
 
