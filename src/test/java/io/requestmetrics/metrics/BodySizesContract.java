@@ -9,15 +9,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
-import io.helidon.webserver.WebServerConfig;
 
 import io.requestmetrics.testing.Http;
 import io.requestmetrics.testing.Poll;
 import io.requestmetrics.testing.RawHttp;
 import io.requestmetrics.testing.Scrape;
-import io.requestmetrics.testing.TestServers;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,11 +48,6 @@ abstract class BodySizesContract {
         this.api = api;
         this.admin = admin;
         this.names = names;
-    }
-
-    static void setUp(WebServerConfig.Builder server, Naming naming, String prefix) {
-        TestServers.setUpWithOwnMetrics(server, prefix, OptInLabelsContract.LABELS_ON,
-                                        Map.of("naming", naming.key()));
     }
 
     /** With {@code method} on, the in-flight gauges come with the first request of each method. */

@@ -21,7 +21,7 @@ class BodySizesLlamaStackNamingTest extends BodySizesContract {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        setUp(server, Naming.LLAMA_STACK, "bodysz");
+        OptInLabelsContract.setUp(server, Naming.LLAMA_STACK, "bodysz");
     }
 
     @SetUpRoute

@@ -21,7 +21,7 @@ class BodySizesOtelNamingTest extends BodySizesContract {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        setUp(server, Naming.OTEL, "http_server");
+        OptInLabelsContract.setUp(server, Naming.OTEL, "http_server");
     }
 
     @SetUpRoute

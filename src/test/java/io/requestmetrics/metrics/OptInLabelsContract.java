@@ -76,6 +76,10 @@ abstract class OptInLabelsContract {
         this.names = names;
     }
 
+    /**
+     * A server with every label in {@link #LABELS_ON} under {@code naming}: the one set-up of every test server of the
+     * otel naming in this JVM, which must share their labels (one label set per meter name).
+     */
     static void setUp(WebServerConfig.Builder server, Naming naming, String prefix) {
         TestServers.setUpWithOwnMetrics(server, prefix, LABELS_ON, Map.of("naming", naming.key()));
     }

@@ -1,7 +1,6 @@
 package io.requestmetrics.metrics;
 
 import java.net.URI;
-import java.util.Map;
 
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
@@ -25,8 +24,7 @@ class RequestMetricsOtelNamingTest extends RequestMetricsContract {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        TestServers.setUpWithOwnMetrics(server, "http_server", OptInLabelsContract.LABELS_ON,
-                                        Map.of("naming", Naming.OTEL.key()));
+        OptInLabelsContract.setUp(server, Naming.OTEL, "http_server");
     }
 
     @SetUpRoute

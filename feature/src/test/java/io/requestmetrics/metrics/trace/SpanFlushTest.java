@@ -1,8 +1,5 @@
 package io.requestmetrics.metrics.trace;
 
-import java.util.Collection;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -12,11 +9,8 @@ import io.helidon.common.Weighted;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -30,25 +24,7 @@ import static org.hamcrest.Matchers.lessThan;
  */
 class SpanFlushTest {
 
-    // What was exported; the SDK's InMemorySpanExporter forgets it at shutdown.
-    private final List<String> exported = new CopyOnWriteArrayList<>();
-    private final SpanExporter exporter = new SpanExporter() {
-        @Override
-        public CompletableResultCode export(Collection<SpanData> spans) {
-            spans.forEach(span -> exported.add(span.getName()));
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
-        }
-    };
+    private final RecordingExporter exporter = new RecordingExporter(true);
     // A schedule delay far beyond the test: only the shutdown exports.
     private final OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
             .setTracerProvider(SdkTracerProvider.builder()
@@ -82,7 +58,7 @@ class SpanFlushTest {
         });
         new SpanFlush(sdk, openSpans, System::nanoTime).shutdown();
         ender.join();
-        assertThat(exported, contains("queued", "cut"));
+        assertThat(exporter.exported(), contains("queued", "cut"));
         assertThat(tracer.spanBuilder("after").startSpan().getSpanContext().isValid(), is(false));
     }
 
@@ -100,6 +76,6 @@ class SpanFlushTest {
             return now.getAndAdd(TimeUnit.MILLISECONDS.toNanos(100));
         }).shutdown();
         assertThat(looks.get(), is(1 + SpanFlush.OPEN_SPANS_WAIT_MILLIS / 100));
-        assertThat(exported, contains("queued"));
+        assertThat(exporter.exported(), contains("queued"));
     }
 }

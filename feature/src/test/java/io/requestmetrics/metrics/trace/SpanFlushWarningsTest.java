@@ -1,6 +1,5 @@
 package io.requestmetrics.metrics.trace;
 
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -11,11 +10,8 @@ import java.util.logging.Level;
 import io.requestmetrics.testing.LogCapture;
 
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -106,22 +102,7 @@ class SpanFlushWarningsTest {
 
     // An SDK whose exporter's shutdown succeeds or fails.
     private static OpenTelemetrySdk sdk(boolean shutdownSucceeds) {
-        SpanExporter exporter = new SpanExporter() {
-            @Override
-            public CompletableResultCode export(Collection<SpanData> spans) {
-                return CompletableResultCode.ofSuccess();
-            }
-
-            @Override
-            public CompletableResultCode flush() {
-                return CompletableResultCode.ofSuccess();
-            }
-
-            @Override
-            public CompletableResultCode shutdown() {
-                return shutdownSucceeds ? CompletableResultCode.ofSuccess() : CompletableResultCode.ofFailure();
-            }
-        };
+        RecordingExporter exporter = new RecordingExporter(shutdownSucceeds);
         return OpenTelemetrySdk.builder()
                 .setTracerProvider(SdkTracerProvider.builder()
                                            .addSpanProcessor(BatchSpanProcessor.builder(exporter).build())
