@@ -1,7 +1,9 @@
 package io.requestmetrics.edge;
 
+import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
+import io.helidon.http.Headers;
 import io.helidon.http.ServerRequestHeaders;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Filter;
@@ -36,14 +38,20 @@ final class ClosingConnectionFilter implements Filter {
             });
         }
         chain.proceed();
-        if (res.headers().containsToken(HeaderValues.CONNECTION_CLOSE)
-                || req.headers().containsToken(HeaderValues.CONNECTION_CLOSE)) {
+        if (hasToken(res.headers(), HeaderValues.CONNECTION_CLOSE)
+                || hasToken(req.headers(), HeaderValues.CONNECTION_CLOSE)) {
             throw new CloseConnectionException("the response closes the connection");
         }
     }
 
     private static boolean expectsContinueForContent(ServerRequestHeaders headers) {
-        return headers.containsToken(HeaderValues.EXPECT_100)
+        return hasToken(headers, HeaderValues.EXPECT_100)
                 && (headers.contains(HeaderNames.TRANSFER_ENCODING) || headers.contentLength().orElse(0) > 0);
+    }
+
+    // Helidon 4.5.0's containsToken runs a stream pipeline even when the header is absent, as it is on almost every
+    // request: the three checks took about 0.45 µs a request (async-profiler), 3 % of the cheapest request.
+    private static boolean hasToken(Headers headers, Header token) {
+        return headers.contains(token.headerName()) && headers.containsToken(token);
     }
 }
