@@ -3,8 +3,12 @@ package io.requestmetrics.metrics.trace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpPrologue;
 import io.helidon.http.ServerRequestHeaders;
@@ -47,6 +51,7 @@ final class ServerSpans {
 
     private final Tracer tracer;
     private final TextMapPropagator propagator;
+    private final Getter getter;
     private final boolean exemplars;
     private final LongAdder openSpans;
 
@@ -58,12 +63,13 @@ final class ServerSpans {
     ServerSpans(OpenTelemetry openTelemetry, boolean exemplars, LongAdder openSpans) {
         this.tracer = openTelemetry.getTracer("io.requestmetrics");
         this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
+        this.getter = new Getter(propagator);
         this.exemplars = exemplars;
         this.openSpans = openSpans;
     }
 
     RequestTrace start(RoutingRequest req) {
-        Context parent = propagator.extract(Context.root(), req.headers(), Getter.INSTANCE);
+        Context parent = propagator.extract(Context.root(), req.headers(), getter);
         HttpPrologue prologue = req.prologue();
         String method = prologue.method().text();
         boolean known = KNOWN_METHODS.contains(method);
@@ -118,6 +124,12 @@ final class ServerSpans {
 
         @Override
         public void ended(int status, String route, Throwable thrown) {
+            // An unsampled span records nothing: no name or attributes to make for it.
+            if (!span.isRecording()) {
+                span.end();
+                openSpans.decrement();
+                return;
+            }
             if (route != null) {
                 span.updateName(spanMethod + " " + route);
                 span.setAttribute(ROUTE, route);
@@ -136,15 +148,23 @@ final class ServerSpans {
         }
     }
 
-    /** Reads propagation headers (case-insensitive) from Helidon's request headers. */
-    private enum Getter implements TextMapGetter<ServerRequestHeaders> {
-        INSTANCE;
+    /**
+     * Reads propagation headers (case-insensitive) from Helidon's request headers. The propagators' own header names
+     * ({@code traceparent}, {@code tracestate}, ...) are made into Helidon header names once, not per request.
+     */
+    private static final class Getter implements TextMapGetter<ServerRequestHeaders> {
+        private final Map<String, HeaderName> names;
+
+        Getter(TextMapPropagator propagator) {
+            this.names = propagator.fields().stream().distinct()
+                    .collect(Collectors.toUnmodifiableMap(Function.identity(), HeaderNames::create));
+        }
 
         @Override
         public Iterable<String> keys(ServerRequestHeaders carrier) {
-            List<String> names = new ArrayList<>();
-            carrier.forEach(header -> names.add(header.name().toLowerCase(Locale.ROOT)));
-            return names;
+            List<String> keys = new ArrayList<>();
+            carrier.forEach(header -> keys.add(header.name().toLowerCase(Locale.ROOT)));
+            return keys;
         }
 
         @Override
@@ -152,7 +172,8 @@ final class ServerSpans {
             if (carrier == null) {
                 return null;
             }
-            return carrier.first(HeaderNames.create(key)).orElse(null);
+            HeaderName name = names.get(key);
+            return carrier.first(name != null ? name : HeaderNames.create(key)).orElse(null);
         }
     }
 }

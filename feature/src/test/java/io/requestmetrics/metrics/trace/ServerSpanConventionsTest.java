@@ -104,7 +104,7 @@ class ServerSpanConventionsTest {
     }
 
     @Test
-    void theSpansIdsAreTheExemplarOnlyIfItIsSampledAndExemplarsAreOn() {
+    void theSpansIdsAreTheExemplarOnlyIfItIsSampledAndExemplarsAreOnAndAnUnsampledSpanEndsUnexported() {
         RequestTrace sampled = new ServerSpans(sdk, true, openSpans).start(request(Method.GET, "/v1/a", false));
         RequestTrace exemplarsOff = new ServerSpans(sdk, false, openSpans).start(request(Method.GET, "/v1/a", false));
         sdk.shutdown();
@@ -118,6 +118,10 @@ class ServerSpanConventionsTest {
         assertThat(exemplarsOff.exemplar(), is(false));
         assertThat(notSampled.exemplar(), is(false));
         assertThat(openSpans.sum(), is(3L));
+
+        notSampled.ended(200, "/v1/a", null);
+        assertThat(openSpans.sum(), is(2L));
+        assertThat(exporter.getFinishedSpanItems().size(), is(0));
     }
 
     private SpanData onlySpan() {
