@@ -16,6 +16,7 @@
 #         on / exoff is what exemplars cost
 #   min   request metrics on with time to first byte, body sizes and exemplars off: not run by default
 #   ttoff request metrics on, time to first byte off: not run by default
+#   spbsoff like spans, with body sizes off: not run by default
 # (empty and floor run bench/src/main/java/io/requestmetrics/bench/ReferenceFilterMain.java.)
 # It drives each in turn with wrk on a trivial GET (BENCH_PATH, /v1/health) at saturation. Each round runs every
 # server once, in the order on, off, off2, kpi, empty, floor, and the next round in reverse (ABBA, so that a slow drift
@@ -153,13 +154,14 @@ start_server() {
                      -Dserver.features.request-metrics.exemplars.enabled=false) ;;
         kpi) config=$REPO_ROOT/bench/kpi-extended.yaml ;;
         spans) ;;
+        spbsoff) props+=(-Dserver.features.request-metrics.body-sizes.enabled=false) ;;
         empty | floor) props+=(-Dserver.features.request-metrics.enabled=false -Dbench.filter=$name)
                        main=io.requestmetrics.bench.ReferenceFilterMain ;;
     esac
     # Same JVM settings for all; run from $OUT so that no ./app.yaml is picked up.
     local -a otel=()
-    [[ $name == spans ]] && otel=(OTEL_TRACES_EXPORTER=zipkin
-                                  "OTEL_EXPORTER_ZIPKIN_ENDPOINT=${BENCH_ZIPKIN:-http://127.0.0.1:9411/api/v2/spans}")
+    [[ $name == spans || $name == spbsoff ]] && otel=(OTEL_TRACES_EXPORTER=zipkin
+                                                      "OTEL_EXPORTER_ZIPKIN_ENDPOINT=${BENCH_ZIPKIN:-http://127.0.0.1:9411/api/v2/spans}")
     (cd "$OUT" && APP_CONFIG=$config exec env "${otel[@]}" "${SERVER_CPU[@]}" "$JAVA" -Xms256m -Xmx256m "${props[@]}" \
         -cp "$JAR" "$main") \
         > "$OUT/server-$name.log" 2>&1 &
@@ -260,7 +262,9 @@ column_median() { awk -F'\t' -v s="$1" -v c="$2" 'NR > 1 && $2 == s { print $c }
     for pair in "on off metrics on / off" "off2 off A/A: off2 / off" "kpi off KPI extended / off" \
                 "empty off empty filter / off" "floor off floor filter / off" "floor empty floor filter / empty" \
                 "on floor metrics on / floor" "on empty metrics on / empty" "spans off spans / off" "spans on spans / on" \
-                "on bsoff body sizes on / off" "on exoff exemplars on / off" "min off minimal metrics / off" "on ttoff first byte on / off"; do
+                "on bsoff body sizes on / off" "on exoff exemplars on / off" "min off minimal metrics / off" "on ttoff first byte on / off" \
+                "bsoff off body sizes off / metrics off" "spbsoff off spans, body sizes off / off" \
+                "spbsoff bsoff spans / none, body sizes off"; do
         read -r a b label <<< "$pair"
         [[ -n ${PID[$a]:-} && -n ${PID[$b]:-} ]] || continue
         ratios=()
