@@ -34,7 +34,8 @@ class MetricsPolicyTest {
                                                          fromFile.apis(), defaults.timeToFirstByte(),
                                                          defaults.timeToFirstByteBuckets(),
                                                          defaults.longRunningThreshold(), defaults.naming(),
-                                                         defaults.bodySizes(), defaults.bodySizeBuckets())));
+                                                         defaults.bodySizes(), defaults.bodySizeBuckets(),
+                                                         defaults.exemplars())));
         // The dashboards and recording rules read this service's meters under the llama-stack naming.
         assertThat(fromFile.naming().key(), is("llama-stack"));
     }

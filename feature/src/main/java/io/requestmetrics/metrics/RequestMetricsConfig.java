@@ -40,6 +40,7 @@ import io.requestmetrics.config.Setting;
  *                         ({@code body-sizes.enabled})
  * @param bodySizeBuckets  upper bounds of the body-size histograms in bytes ({@code body-sizes.buckets}), strictly
  *                         increasing and positive
+ * @param exemplars        whether the histograms carry exemplars of sampled traces ({@code exemplars.enabled})
  */
 public record RequestMetricsConfig(boolean enabled,
                                    String prefix,
@@ -56,7 +57,8 @@ public record RequestMetricsConfig(boolean enabled,
                                    Duration longRunningThreshold,
                                    Naming naming,
                                    boolean bodySizes,
-                                   List<Long> bodySizeBuckets) {
+                                   List<Long> bodySizeBuckets,
+                                   boolean exemplars) {
 
     /** Name of the configuration node this record is read from. */
     public static final String CONFIG_KEY = "server.features.request-metrics";
@@ -111,6 +113,7 @@ public record RequestMetricsConfig(boolean enabled,
     /** Powers of 4 from 64 B to 64 MiB: a JSON answer, a page of rows, a long stream each fall in a bucket of their own. */
     static final List<Long> DEFAULT_BODY_SIZE_BUCKETS = List.of(64L, 256L, 1024L, 4096L, 16_384L, 65_536L, 262_144L,
                                                                 1_048_576L, 4_194_304L, 16_777_216L, 67_108_864L);
+    static final boolean DEFAULT_EXEMPLARS = true;
     static final int DEFAULT_MAX_ROUTES = 500;
     static final List<String> DEFAULT_APIS = List.of();
     static final boolean DEFAULT_TIME_TO_FIRST_BYTE = true;
@@ -222,7 +225,8 @@ public record RequestMetricsConfig(boolean enabled,
                     ConfigValues.duration(node.get("long-running-threshold")).orElse(DEFAULT_LONG_RUNNING_THRESHOLD),
                     naming,
                     ConfigValues.bool(node.get("body-sizes.enabled"), DEFAULT_BODY_SIZES),
-                    byteBuckets(node.get("body-sizes.buckets")));
+                    byteBuckets(node.get("body-sizes.buckets")),
+                    ConfigValues.bool(node.get("exemplars.enabled"), DEFAULT_EXEMPLARS));
         } catch (io.helidon.config.ConfigException e) {
             throw new IllegalArgumentException(CONFIG_KEY + ": " + e.getMessage(), e);
         }

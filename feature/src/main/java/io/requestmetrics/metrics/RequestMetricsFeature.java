@@ -53,20 +53,16 @@ public final class RequestMetricsFeature implements ServerFeature {
     public static final String TYPE = "request-metrics";
     /** Default of the {@code weight} setting, the weight of the filter among the routing's filters. */
     public static final double FILTER_WEIGHT = RequestMetricsConfig.DEFAULT_WEIGHT;
-    /** Default of {@code exemplars.enabled}. */
-    static final boolean DEFAULT_EXEMPLARS = true;
     private static final String OBSERVE_SOCKETS_KEY = "server.features.observe.sockets";
 
     private final String name;
     private final RequestMetricsConfig config;
     private final List<String> observeSockets;
     private final Optional<MeterRegistry> registry;
-    private final boolean exemplars;
 
     private RequestMetricsFeature(Builder builder) {
         this.name = builder.name;
         this.config = RequestMetricsConfig.create(builder.config);
-        this.exemplars = ConfigValues.bool(builder.config.get("exemplars.enabled"), DEFAULT_EXEMPLARS);
         this.observeSockets = ConfigValues.strings(builder.config.root().get(OBSERVE_SOCKETS_KEY), List.of(),
                                                    "a socket name, e.g. admin");
         this.registry = builder.registry;
@@ -104,7 +100,7 @@ public final class RequestMetricsFeature implements ServerFeature {
         List<HttpRouting.Builder> routings = sockets.stream()
                 .map(socket -> featureContext.socket(socket).httpRouting())
                 .toList();
-        Tracing tracing = Tracing.fromEnvironment(exemplars);
+        Tracing tracing = Tracing.fromEnvironment(config.exemplars());
         routings.forEach(routing -> routing.addFeature(new FilterFeature(config, registry, tracing)));
     }
 

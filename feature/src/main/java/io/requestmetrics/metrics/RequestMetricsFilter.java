@@ -114,9 +114,9 @@ public final class RequestMetricsFilter implements Filter {
     private final BodySizes bodySizes;
     private boolean schemeKnown;
 
-    /** A filter with exemplars from incoming {@code traceparent}s and no spans. */
+    /** A filter with no spans, and exemplars from incoming {@code traceparent}s if {@code exemplars} is on. */
     RequestMetricsFilter(RequestMetricsConfig config, MeterRegistry registry) {
-        this(config, registry, Tracing.withoutSpans(true));
+        this(config, registry, Tracing.withoutSpans(config.exemplars()));
     }
 
     RequestMetricsFilter(RequestMetricsConfig config, MeterRegistry registry, Tracing tracing) {

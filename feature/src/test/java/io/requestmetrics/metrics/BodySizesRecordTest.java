@@ -47,7 +47,7 @@ class BodySizesRecordTest {
                                                                EnumSet.of(Label.API, Label.STATUS), 10, List.of("models"),
                                                                false, List.of(Duration.ofSeconds(1)),
                                                                Duration.ofSeconds(10), Naming.LLAMA_STACK, true,
-                                                               List.of(10L, 100L));
+                                                               List.of(10L, 100L), true);
         labels = new LabelSet(config.labels(), apis, new RouteTable(10, apis));
         sizes = BodySizes.create(Metrics.globalRegistry(), config, labels).orElseThrow();
     }

@@ -322,7 +322,7 @@ class FilterRecordsEachRequestTest {
                                                                timeToFirstByte,
                                                                List.of(Duration.ofMillis(1), Duration.ofSeconds(1)),
                                                                Duration.ofSeconds(10), naming, false,
-                                                               RequestMetricsConfig.DEFAULT_BODY_SIZE_BUCKETS);
+                                                               RequestMetricsConfig.DEFAULT_BODY_SIZE_BUCKETS, true);
         return new RequestMetricsFilter(config, REGISTRY);
     }
 

@@ -218,7 +218,7 @@ class FilterSpansAndRouteLookupTest {
                                                                List.of("@default"), 500, labels, 10, apis, false,
                                                                List.of(Duration.ofMillis(1), Duration.ofSeconds(1)),
                                                                Duration.ofSeconds(10), Naming.LLAMA_STACK, false,
-                                                               RequestMetricsConfig.DEFAULT_BODY_SIZE_BUCKETS);
+                                                               RequestMetricsConfig.DEFAULT_BODY_SIZE_BUCKETS, true);
         Tracing tracing = spans ? Tracing.withSpans(sdk, false) : Tracing.withoutSpans(false);
         return new RequestMetricsFilter(config, REGISTRY, tracing);
     }

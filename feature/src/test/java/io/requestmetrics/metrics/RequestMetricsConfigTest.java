@@ -49,6 +49,12 @@ class RequestMetricsConfigTest {
         assertThat(config.bodySizes(), is(true));
         assertThat(config.bodySizeBuckets(), is(List.of(64L, 256L, 1024L, 4096L, 16_384L, 65_536L, 262_144L, 1_048_576L,
                                                         4_194_304L, 16_777_216L, 67_108_864L)));
+        assertThat(config.exemplars(), is(true));
+    }
+
+    @Test
+    void exemplarsAreTurnedOffByTheirKey() {
+        assertThat(RequestMetricsConfig.create(settings(Map.of("exemplars.enabled", "false"))).exemplars(), is(false));
     }
 
     @Test
@@ -139,6 +145,8 @@ class RequestMetricsConfigTest {
             "naming=OTEL|Invalid configuration server.features.request-metrics.naming: got 'OTEL', expected llama-stack or otel",
             "body-sizes.enabled=maybe|Invalid configuration server.features.request-metrics.body-sizes.enabled: got 'maybe', "
                     + "expected true or false",
+            "exemplars.enabled=sometimes|Invalid configuration server.features.request-metrics.exemplars.enabled: "
+                    + "got 'sometimes', expected true or false",
             "body-sizes.buckets.0=abc|Invalid configuration server.features.request-metrics.body-sizes.buckets.0: got 'abc', "
                     + "expected a number of bytes, e.g. 1024",
             "body-sizes.buckets.0=1.5|Invalid configuration server.features.request-metrics.body-sizes.buckets.0: got '1.5', "
@@ -211,7 +219,7 @@ class RequestMetricsConfigTest {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> new RequestMetricsConfig(
                 true, "p", List.of(), List.of(), List.of(Duration.ofSeconds(2), Duration.ofSeconds(1)), List.of("@default"), 500,
                 EnumSet.of(Label.API, Label.STATUS), 500, List.of(), true, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(10),
-                Naming.LLAMA_STACK, true, List.of(64L)));
+                Naming.LLAMA_STACK, true, List.of(64L), true));
 
         assertThat(error.getMessage(), is("Invalid configuration server.features.request-metrics.buckets: bounds must be strictly "
                                                   + "increasing, got 1.0s after 2.0s"));
@@ -222,7 +230,7 @@ class RequestMetricsConfigTest {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> new RequestMetricsConfig(
                 true, "p", List.of(), List.of(), List.of(), List.of("@default"), 500, EnumSet.of(Label.API, Label.STATUS), 500,
                 List.of(), true, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(10), Naming.LLAMA_STACK, true,
-                List.of(64L)));
+                List.of(64L), true));
 
         assertThat(error.getMessage(), containsString("server.features.request-metrics.buckets"));
     }

@@ -144,7 +144,7 @@ class SlotsAndTablesTest {
                                                                List.of(Duration.ofSeconds(1)), List.of("@default"), 500,
                                                                EnumSet.of(Label.API, Label.STATUS), 1, List.of("models"),
                                                                true, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(10),
-                                                               Naming.LLAMA_STACK, false, List.of(64L));
+                                                               Naming.LLAMA_STACK, false, List.of(64L), true);
         LabelSet labels = new LabelSet(config.labels(), apis, new RouteTable(1, apis));
         RequestMeters meters = new RequestMeters(Metrics.globalRegistry(), config, labels, apis);
         long start = System.nanoTime();
