@@ -25,6 +25,9 @@ import io.helidon.webserver.ServerConnectionException;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.prometheus.client.CollectorRegistry;
+
+import io.requestmetrics.testing.FilterExchange;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -52,7 +55,7 @@ class FilterRecordsEachRequestTest {
     @EnumSource(Naming.class)
     void aRequestIsTimedAndCountedUnderItsApiAndStatusAndInFlightOnlyWhileItRuns(Naming naming) {
         RequestMetricsFilter filter = filter(naming, labels(), 10, List.of(api), false);
-        Exchange exchange = new Exchange(Method.GET, "/v1/" + api + "/m1").status(Status.CREATED_201);
+        FilterExchange exchange = new FilterExchange(Method.GET, "/v1/" + api + "/m1").status(Status.CREATED_201);
         List<Double> inFlightDuring = new ArrayList<>();
 
         filter.filter(() -> inFlightDuring.add(published(naming).gauges(RequestMeters.IN_FLIGHT)),
@@ -84,9 +87,9 @@ class FilterRecordsEachRequestTest {
         assertThat(REGISTRY.gauge(prefix + "_concurrent_requests", tags("api", "models", "method", "GET")).isPresent(),
                    is(false));
 
-        run(filter, new Exchange(Method.GET, "/v1/models"));
-        run(filter, new Exchange(Method.create("BREW"), "/v1/models"));
-        run(filter, new Exchange(Method.DELETE, "/v1/models"));
+        run(filter, new FilterExchange(Method.GET, "/v1/models"));
+        run(filter, new FilterExchange(Method.create("BREW"), "/v1/models"));
+        run(filter, new FilterExchange(Method.DELETE, "/v1/models"));
 
         assertThat(gauge("concurrent_requests", "api", "models", "method", "GET"), is(0.0));
         assertThat(timer("request_duration_seconds", "api", "models", "status", "200", "method", "GET").count(), is(1L));
@@ -102,10 +105,10 @@ class FilterRecordsEachRequestTest {
         RequestMetricsFilter filter = filter(labels(Label.ROUTE), 1, List.of("models"), false);
         assertThat(counter("request_metrics_overflow", "label", "route"), is(0L));
 
-        run(filter, new Exchange(Method.GET, "/v1/models/a").matched("/v1/models/{id}/"));
-        run(filter, new Exchange(Method.GET, "/v1/models").matched("/v1/models"));
-        run(filter, new Exchange(Method.GET, "/v1/models/b").matched("/v1/models/{id}/"));
-        run(filter, new Exchange(Method.GET, "/v1/models/nothing"));
+        run(filter, new FilterExchange(Method.GET, "/v1/models/a").matched("/v1/models/{id}/"));
+        run(filter, new FilterExchange(Method.GET, "/v1/models").matched("/v1/models"));
+        run(filter, new FilterExchange(Method.GET, "/v1/models/b").matched("/v1/models/{id}/"));
+        run(filter, new FilterExchange(Method.GET, "/v1/models/nothing"));
 
         assertThat(timer("request_duration_seconds", "api", "models", "status", "200", "route", "/v1/models/{id}").count(),
                    is(2L));
@@ -118,9 +121,9 @@ class FilterRecordsEachRequestTest {
     void withoutTheRouteLabelAMatchedTemplateStillTeachesTheApiAndIsNotCounted() {
         RequestMetricsFilter filter = filter(labels(), 1, List.of(), false);
 
-        run(filter, new Exchange(Method.GET, "/v1/things/1").matched("/v1/things/{id}"));
-        run(filter, new Exchange(Method.GET, "/v1/other/1").matched("/v1/other/{id}"));
-        run(filter, new Exchange(Method.GET, "/v1/things/2").matched("/v1/things/{id}"));
+        run(filter, new FilterExchange(Method.GET, "/v1/things/1").matched("/v1/things/{id}"));
+        run(filter, new FilterExchange(Method.GET, "/v1/other/1").matched("/v1/other/{id}"));
+        run(filter, new FilterExchange(Method.GET, "/v1/things/2").matched("/v1/things/{id}"));
 
         assertThat(timer("request_duration_seconds", "api", "things", "status", "200").count(), is(2L));
         assertThat(timer("request_duration_seconds", "api", "unknown", "status", "200").count(), is(1L));
@@ -131,7 +134,7 @@ class FilterRecordsEachRequestTest {
     void apisPastTheLearnedMostAreUnknownAndCounted() {
         RequestMetricsFilter filter = filter(labels(Label.ROUTE), 100, List.of(), false);
         for (int i = 0; i <= ApiNames.MAX_LEARNED; i++) {
-            run(filter, new Exchange(Method.GET, "/v1/api" + i).matched("/v1/api" + i));
+            run(filter, new FilterExchange(Method.GET, "/v1/api" + i).matched("/v1/api" + i));
         }
 
         assertThat(timer("request_duration_seconds", "api", "api0", "status", "200", "route", "/v1/api0").count(), is(1L));
@@ -139,7 +142,7 @@ class FilterRecordsEachRequestTest {
                          "/v1/api" + ApiNames.MAX_LEARNED).count(), is(1L));
         assertThat(counter("request_metrics_overflow", "label", "api"), is(1L));
 
-        run(filter, new Exchange(Method.GET, "/v1/more").matched("/v1/more"));
+        run(filter, new FilterExchange(Method.GET, "/v1/more").matched("/v1/more"));
         assertThat(counter("request_metrics_overflow", "label", "api"), is(2L));
     }
 
@@ -147,9 +150,9 @@ class FilterRecordsEachRequestTest {
     void theOutcomeIsTheStatusClassAndOddStatusesAreUnknown() {
         RequestMetricsFilter filter = filter(labels(Label.OUTCOME), 10, List.of("models"), false);
 
-        run(filter, new Exchange(Method.GET, "/v1/models").status(Status.create(499)));
-        run(filter, new Exchange(Method.GET, "/v1/models").status(Status.create(600)));
-        run(filter, new Exchange(Method.GET, "/v1/models").status(Status.NOT_FOUND_404));
+        run(filter, new FilterExchange(Method.GET, "/v1/models").status(Status.create(499)));
+        run(filter, new FilterExchange(Method.GET, "/v1/models").status(Status.create(600)));
+        run(filter, new FilterExchange(Method.GET, "/v1/models").status(Status.NOT_FOUND_404));
 
         assertThat(timer("request_duration_seconds", "api", "models", "status", "499", "outcome", "CLIENT_CLOSED").count(),
                    is(1L));
@@ -163,7 +166,7 @@ class FilterRecordsEachRequestTest {
     @EnumSource(Naming.class)
     void whatEscapesRoutingIsRecordedWithItsStatusAndRethrownUnchanged(Naming naming) {
         RequestMetricsFilter filter = filter(naming, labels(), 10, List.of(api), false);
-        Exchange exchange = new Exchange(Method.GET, "/v1/" + api);
+        FilterExchange exchange = new FilterExchange(Method.GET, "/v1/" + api);
         ServerConnectionException gone = new ServerConnectionException("gone", new java.io.IOException("reset"));
         BadRequestException bad = new BadRequestException("bad");
         AssertionError error = new AssertionError("error");
@@ -192,20 +195,20 @@ class FilterRecordsEachRequestTest {
     void excludedPathsGoStraightThroughUnmeasured(Naming naming) {
         RequestMetricsFilter filter = filter(naming, labels(), 10, List.of(api), false);
         AtomicInteger proceeded = new AtomicInteger();
-        Exchange exchange = new Exchange(Method.GET, "/observe/metrics");
+        FilterExchange exchange = new FilterExchange(Method.GET, "/observe/metrics");
         long measuredBefore = published(naming).everyApisCount();
 
         filter.filter(proceeded::incrementAndGet, exchange.request(), exchange.response());
 
         assertThat(proceeded.get(), is(1));
         assertThat(published(naming).everyApisCount(), is(measuredBefore));
-        assertThat(exchange.beforeSend.size(), is(0));
+        assertThat(exchange.beforeSend().size(), is(0));
     }
 
     @Test
     void theTimeToFirstByteIsFromEntryUntilTheHeadersAndOnlyForRequestsThatSentThem() {
         RequestMetricsFilter filter = filter(labels(Label.ROUTE), 10, List.of("models"), true);
-        Exchange sent = new Exchange(Method.GET, "/v1/models").matched("/v1/models");
+        FilterExchange sent = new FilterExchange(Method.GET, "/v1/models").matched("/v1/models");
         long entered = System.nanoTime();
 
         filter.filter(() -> {
@@ -213,11 +216,11 @@ class FilterRecordsEachRequestTest {
             sent.send();
         }, sent.request(), sent.response());
         long left = System.nanoTime();
-        Exchange notSent = new Exchange(Method.GET, "/v1/models");
+        FilterExchange notSent = new FilterExchange(Method.GET, "/v1/models");
         run(filter, notSent);
 
-        assertThat(sent.beforeSend.size(), is(1));
-        assertThat(notSent.beforeSend.size(), is(1));
+        assertThat(sent.beforeSend().size(), is(1));
+        assertThat(notSent.beforeSend().size(), is(1));
         String name = prefix + "_request_time_to_first_byte_seconds";
         String[] names = {"api", "status"};
         assertThat(prometheus().getSampleValue(name + "_count", names, new String[] {"models", "200"}), is(1.0));
@@ -230,11 +233,11 @@ class FilterRecordsEachRequestTest {
     @Test
     void withTheTimeToFirstByteOffNoListenerIsRegisteredAndNothingIsPublished() {
         RequestMetricsFilter filter = filter(labels(), 10, List.of("models"), false);
-        Exchange exchange = new Exchange(Method.GET, "/v1/models");
+        FilterExchange exchange = new FilterExchange(Method.GET, "/v1/models");
 
         filter.filter(exchange::send, exchange.request(), exchange.response());
 
-        assertThat(exchange.beforeSend.size(), is(0));
+        assertThat(exchange.beforeSend().size(), is(0));
         assertThat(prometheus().getSampleValue(prefix + "_request_time_to_first_byte_seconds_count",
                                                new String[] {"api", "status"}, new String[] {"models", "200"}),
                    is(nullValue()));
@@ -302,7 +305,7 @@ class FilterRecordsEachRequestTest {
         }
     }
 
-    private static void run(RequestMetricsFilter filter, Exchange exchange) {
+    private static void run(RequestMetricsFilter filter, FilterExchange exchange) {
         filter.filter(() -> { }, exchange.request(), exchange.response());
     }
 

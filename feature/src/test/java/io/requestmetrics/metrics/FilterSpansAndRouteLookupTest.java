@@ -16,6 +16,7 @@ import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
 
 import io.requestmetrics.metrics.trace.Tracing;
+import io.requestmetrics.testing.FilterExchange;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -59,22 +60,22 @@ class FilterSpansAndRouteLookupTest {
     @Test
     void withoutSpansOrTheRouteLabelAKnownApisRouteIsNeverAskedFor() {
         RequestMetricsFilter filter = filter(EnumSet.of(Label.API, Label.STATUS), List.of("models"), false);
-        Exchange exchange = new Exchange(Method.GET, "/v1/models/m1").matched("/v1/models/{id}");
+        FilterExchange exchange = new FilterExchange(Method.GET, "/v1/models/m1").matched("/v1/models/{id}");
 
         run(filter, exchange);
 
-        assertThat(exchange.routeLookups, is(0));
+        assertThat(exchange.routeLookups(), is(0));
         assertThat(timer("api", "models", "status", "200").count(), is(1L));
     }
 
     @Test
     void aSpanIsNamedAfterTheMatchedRouteEvenWithoutTheRouteLabel() {
         RequestMetricsFilter filter = filter(EnumSet.of(Label.API, Label.STATUS), List.of("models"), true);
-        Exchange exchange = new Exchange(Method.GET, "/v1/models/m1").matched("/v1/models/{id}/").status(Status.CREATED_201);
+        FilterExchange exchange = new FilterExchange(Method.GET, "/v1/models/m1").matched("/v1/models/{id}/").status(Status.CREATED_201);
 
         run(filter, exchange);
 
-        assertThat(exchange.routeLookups, is(1));
+        assertThat(exchange.routeLookups(), is(1));
         SpanData span = onlySpan();
         assertThat(span.getName(), is("GET /v1/models/{id}"));
         assertThat(span.getAttributes().get(ROUTE), is("/v1/models/{id}"));
@@ -85,11 +86,11 @@ class FilterSpansAndRouteLookupTest {
     @Test
     void aSpanOfARequestThatMatchedNoRouteHasTheMethodAsItsNameAndNoRoute() {
         RequestMetricsFilter filter = filter(EnumSet.of(Label.API, Label.STATUS, Label.ROUTE), List.of("models"), true);
-        Exchange exchange = new Exchange(Method.GET, "/v1/models/m1").status(Status.NOT_FOUND_404);
+        FilterExchange exchange = new FilterExchange(Method.GET, "/v1/models/m1").status(Status.NOT_FOUND_404);
 
         run(filter, exchange);
 
-        assertThat(exchange.routeLookups, is(1));
+        assertThat(exchange.routeLookups(), is(1));
         SpanData span = onlySpan();
         assertThat(span.getName(), is("GET"));
         assertThat(span.getAttributes().get(ROUTE), is(nullValue()));
@@ -100,11 +101,11 @@ class FilterSpansAndRouteLookupTest {
     @Test
     void anUnknownApiIsLearnedFromTheRouteWhileTheSpanIsNamedAfterIt() {
         RequestMetricsFilter filter = filter(EnumSet.of(Label.API, Label.STATUS), List.of(), true);
-        Exchange exchange = new Exchange(Method.GET, "/v1/things/1").matched("/v1/things/{id}");
+        FilterExchange exchange = new FilterExchange(Method.GET, "/v1/things/1").matched("/v1/things/{id}");
 
         run(filter, exchange);
 
-        assertThat(exchange.routeLookups, is(1));
+        assertThat(exchange.routeLookups(), is(1));
         assertThat(onlySpan().getName(), is("GET /v1/things/{id}"));
         assertThat(timer("api", "things", "status", "200").count(), is(1L));
     }
@@ -112,7 +113,7 @@ class FilterSpansAndRouteLookupTest {
     @Test
     void whatEscapesRoutingEndsTheSpanWithItsTypeAnd500() {
         RequestMetricsFilter filter = filter(EnumSet.of(Label.API, Label.STATUS), List.of("models"), true);
-        Exchange exchange = new Exchange(Method.GET, "/v1/models/m1").matched("/v1/models/{id}");
+        FilterExchange exchange = new FilterExchange(Method.GET, "/v1/models/m1").matched("/v1/models/{id}");
         IllegalStateException thrown = new IllegalStateException("boom");
 
         IllegalStateException escaped = assertThrows(IllegalStateException.class, () -> filter.filter(() -> {
@@ -129,18 +130,18 @@ class FilterSpansAndRouteLookupTest {
     @Test
     void whenRoutingThrowsAKnownApisRouteIsStillNeverAskedForWithoutSpansOrTheRouteLabel() {
         RequestMetricsFilter filter = filter(EnumSet.of(Label.API, Label.STATUS), List.of("models"), false);
-        Exchange exchange = new Exchange(Method.GET, "/v1/models/m1").matched("/v1/models/{id}");
+        FilterExchange exchange = new FilterExchange(Method.GET, "/v1/models/m1").matched("/v1/models/{id}");
 
         assertThrows(IllegalStateException.class, () -> throwing(filter, exchange, new IllegalStateException("boom")));
 
-        assertThat(exchange.routeLookups, is(0));
+        assertThat(exchange.routeLookups(), is(0));
         assertThat(timer("api", "models", "status", "500").count(), is(1L));
     }
 
     @Test
     void whenRoutingThrowsTheRouteLabelIsTheMatchedTemplate() {
         RequestMetricsFilter filter = filter(EnumSet.of(Label.API, Label.STATUS, Label.ROUTE), List.of("models"), false);
-        Exchange exchange = new Exchange(Method.GET, "/v1/models/m1").matched("/v1/models/{id}");
+        FilterExchange exchange = new FilterExchange(Method.GET, "/v1/models/m1").matched("/v1/models/{id}");
 
         assertThrows(IllegalStateException.class, () -> throwing(filter, exchange, new IllegalStateException("boom")));
 
@@ -150,18 +151,18 @@ class FilterSpansAndRouteLookupTest {
     @Test
     void whenRoutingThrowsAnUnknownApiIsStillLearnedFromTheRoute() {
         RequestMetricsFilter filter = filter(EnumSet.of(Label.API, Label.STATUS), List.of(), false);
-        Exchange exchange = new Exchange(Method.GET, "/v1/things/1").matched("/v1/things/{id}");
+        FilterExchange exchange = new FilterExchange(Method.GET, "/v1/things/1").matched("/v1/things/{id}");
 
         assertThrows(IllegalStateException.class, () -> throwing(filter, exchange, new IllegalStateException("boom")));
 
-        assertThat(exchange.routeLookups, is(1));
+        assertThat(exchange.routeLookups(), is(1));
         assertThat(timer("api", "things", "status", "500").count(), is(1L));
     }
 
     @Test
     void aCheckedExceptionThrownPastTheCompilerIsRecordedAs500AndEndsTheSpan() {
         RequestMetricsFilter filter = filter(EnumSet.of(Label.API, Label.STATUS), List.of(), true);
-        Exchange exchange = new Exchange(Method.GET, "/v1/things/1").matched("/v1/things/{id}");
+        FilterExchange exchange = new FilterExchange(Method.GET, "/v1/things/1").matched("/v1/things/{id}");
 
         assertThrows(java.io.IOException.class, () -> throwing(filter, exchange, new java.io.IOException("sneaky")));
 
@@ -172,7 +173,7 @@ class FilterSpansAndRouteLookupTest {
         assertThat(span.getAttributes().get(ERROR_TYPE), is("500"));
     }
 
-    private static void throwing(RequestMetricsFilter filter, Exchange exchange, Throwable thrown) {
+    private static void throwing(RequestMetricsFilter filter, FilterExchange exchange, Throwable thrown) {
         filter.filter(() -> sneakyThrow(thrown), exchange.request(), exchange.response());
     }
 
@@ -184,7 +185,7 @@ class FilterSpansAndRouteLookupTest {
     @Test
     void theDurationIsAtMostTheTimeTheFilterTook() {
         RequestMetricsFilter filter = filter(EnumSet.of(Label.API, Label.STATUS), List.of("models"), false);
-        Exchange exchange = new Exchange(Method.GET, "/v1/models");
+        FilterExchange exchange = new FilterExchange(Method.GET, "/v1/models");
 
         long before = System.nanoTime();
         filter.filter(() -> {
@@ -208,7 +209,7 @@ class FilterSpansAndRouteLookupTest {
         return spans.getFirst();
     }
 
-    private static void run(RequestMetricsFilter filter, Exchange exchange) {
+    private static void run(RequestMetricsFilter filter, FilterExchange exchange) {
         filter.filter(() -> { }, exchange.request(), exchange.response());
     }
 

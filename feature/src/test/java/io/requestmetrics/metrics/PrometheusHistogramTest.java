@@ -7,14 +7,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.metrics.api.Metrics;
 
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
+
 import io.requestmetrics.metrics.trace.RequestTrace;
 import io.requestmetrics.metrics.trace.Tracing;
+import io.requestmetrics.testing.FilterExchange;
+
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -137,8 +142,9 @@ class PrometheusHistogramTest {
     }
 
     private static RequestTrace sampled(String traceId, String spanId) {
-        Exchange exchange = new Exchange(io.helidon.http.Method.GET, "/v1/models")
-                .header("traceparent", "00-" + traceId + "-" + spanId + "-01");
+        FilterExchange exchange = new FilterExchange(io.helidon.http.Method.GET, "/v1/models");
+        exchange.requestHeaders().add(HeaderValues.create(HeaderNames.create("traceparent"),
+                                                          "00-" + traceId + "-" + spanId + "-01"));
         return Tracing.withoutSpans(true).start(exchange.request());
     }
 

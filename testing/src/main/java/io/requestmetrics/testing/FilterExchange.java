@@ -17,8 +17,9 @@ import io.helidon.webserver.http.RoutingResponse;
 
 /**
  * One request through a routing filter without a server, as the filter sees it: the request's method, path, headers,
- * matched route template and whether {@code 100 Continue} was sent; the response's headers, final status and
- * {@code beforeSend} listeners. Any other call fails the test with {@link UnsupportedOperationException}.
+ * matched route template (and how often it was asked for), whether {@code 100 Continue} was sent, and a plain-HTTP
+ * connection; the response's headers, final status and {@code beforeSend} listeners. Any other call fails the test
+ * with {@link UnsupportedOperationException}.
  */
 public final class FilterExchange {
 
@@ -29,6 +30,7 @@ public final class FilterExchange {
     private String matchingPattern;
     private Status status = Status.OK_200;
     private boolean continueSent;
+    private int routeLookups;
 
     /**
      * @param method the request's method
@@ -71,6 +73,11 @@ public final class FilterExchange {
         return this;
     }
 
+    /** @return how often the filter asked for the matched route */
+    public int routeLookups() {
+        return routeLookups;
+    }
+
     /** Records that {@code 100 Continue} went out, as when a handler starts reading the body. */
     public void continueSent() {
         continueSent = true;
@@ -86,8 +93,12 @@ public final class FilterExchange {
         return (RoutingRequest) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {RoutingRequest.class},
                 (proxy, called, args) -> switch (called.getName()) {
                     case "prologue" -> prologue;
-                    case "matchingPattern" -> Optional.ofNullable(matchingPattern);
+                    case "matchingPattern" -> {
+                        routeLookups++;
+                        yield Optional.ofNullable(matchingPattern);
+                    }
                     case "headers" -> ServerRequestHeaders.create(requestHeaders);
+                    case "isSecure" -> false;
                     case "continueSent" -> continueSent;
                     default -> throw new UnsupportedOperationException("request." + called.getName());
                 });
