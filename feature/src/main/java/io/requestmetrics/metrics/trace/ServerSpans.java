@@ -125,11 +125,14 @@ final class ServerSpans {
         @Override
         public void ended(int status, String route, Throwable thrown) {
             // An unsampled span records nothing: no name or attributes to make for it.
-            if (!span.isRecording()) {
-                span.end();
-                openSpans.decrement();
-                return;
+            if (span.isRecording()) {
+                describe(status, route, thrown);
             }
+            span.end();
+            openSpans.decrement();
+        }
+
+        private void describe(int status, String route, Throwable thrown) {
             if (route != null) {
                 span.updateName(spanMethod + " " + route);
                 span.setAttribute(ROUTE, route);
@@ -143,8 +146,6 @@ final class ServerSpans {
             if (status >= 500) {
                 span.setStatus(StatusCode.ERROR);
             }
-            span.end();
-            openSpans.decrement();
         }
     }
 

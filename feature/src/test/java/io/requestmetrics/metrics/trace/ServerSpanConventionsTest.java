@@ -1,6 +1,8 @@
 package io.requestmetrics.metrics.trace;
 
 import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
@@ -16,7 +18,11 @@ import io.helidon.webserver.http.RoutingRequest;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -104,7 +110,7 @@ class ServerSpanConventionsTest {
     }
 
     @Test
-    void theSpansIdsAreTheExemplarOnlyIfItIsSampledAndExemplarsAreOnAndAnUnsampledSpanEndsUnexported() {
+    void theSpansIdsAreTheExemplarOnlyIfItIsSampledAndExemplarsAreOnAndAnUnsampledSpanEnds() {
         RequestTrace sampled = new ServerSpans(sdk, true, openSpans).start(request(Method.GET, "/v1/a", false));
         RequestTrace exemplarsOff = new ServerSpans(sdk, false, openSpans).start(request(Method.GET, "/v1/a", false));
         sdk.shutdown();
@@ -121,7 +127,46 @@ class ServerSpanConventionsTest {
 
         notSampled.ended(200, "/v1/a", null);
         assertThat(openSpans.sum(), is(2L));
-        assertThat(exporter.getFinishedSpanItems().size(), is(0));
+    }
+
+    @Test
+    void aPropagatorFindsHeadersItDidNotDeclareAndSeesTheRequestsHeaderNames() {
+        // Reads traceparent without declaring it in fields(), and lists the keys first, as baggage-style ones do.
+        List<String> listed = new ArrayList<>();
+        TextMapPropagator undeclared = new TextMapPropagator() {
+            @Override
+            public Collection<String> fields() {
+                return List.of();
+            }
+
+            @Override
+            public <C> void inject(Context context, C carrier, TextMapSetter<C> setter) {
+            }
+
+            @Override
+            public <C> Context extract(Context context, C carrier, TextMapGetter<C> getter) {
+                getter.keys(carrier).forEach(listed::add);
+                return W3CTraceContextPropagator.getInstance().extract(context, carrier, getter);
+            }
+        };
+        InMemorySpanExporter ownExporter = InMemorySpanExporter.create();
+        sdk.shutdown();
+        sdk = OpenTelemetrySdk.builder()
+                .setTracerProvider(SdkTracerProvider.builder()
+                                           .addSpanProcessor(SimpleSpanProcessor.create(ownExporter))
+                                           .build())
+                .setPropagators(ContextPropagators.create(undeclared))
+                .build();
+
+        new ServerSpans(sdk, true, openSpans)
+                .start(request(Method.GET, "/v1/a", false, "00-" + TRACE_ID + "-" + PARENT_ID + "-01"))
+                .ended(200, "/v1/a", null);
+
+        assertThat(listed, is(List.of("traceparent")));
+        List<SpanData> spans = ownExporter.getFinishedSpanItems();
+        assertThat(spans.size(), is(1));
+        assertThat(spans.getFirst().getParentSpanId(), is(PARENT_ID));
+        assertThat(spans.getFirst().getTraceId(), is(TRACE_ID));
     }
 
     private SpanData onlySpan() {
