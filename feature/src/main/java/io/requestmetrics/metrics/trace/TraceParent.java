@@ -16,9 +16,10 @@ import io.helidon.http.ServerRequestHeaders;
  * bit 0 set) makes a trace: its ids are the exemplar's.
  * <p>
  * A request checks only the header's frame (length, version, dashes, flags): about 5 ns instead of the 40–55 of
- * checking its 48 id digits. The ids are checked when an exemplar would take them, at most once per request and for
- * most requests never (a bucket keeps its exemplar for 7.1 s); ids that are not valid then give no exemplar, exactly
- * as if the header had been ignored at the start.
+ * checking its 48 id digits. The ids are checked each time an exemplar would take them (once for the trace id, once
+ * for the span id, in each histogram whose bucket is due), which for most requests is never: a bucket keeps its
+ * exemplar for 7.1 s. Ids that are not valid then give no exemplar, exactly as if the header had been ignored at the
+ * start.
  */
 public final class TraceParent {
 
